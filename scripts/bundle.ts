@@ -1,0 +1,37 @@
+// Bundles the action and the CLI (committed in dist/). Heavy clients are split into chunks that load only
+// when a stage imports them, so input validation costs about what @actions/core + zod alone cost.
+// Run: `npm run build` (node runs this TypeScript file directly). Tests import `bundle` to build a fresh copy.
+import { build, type Metafile } from 'esbuild';
+import { rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+export async function bundle(outdir = 'dist'): Promise<Metafile> {
+  await rm(outdir, { recursive: true, force: true });
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: { main: 'src/main.ts', post: 'src/post.ts', cli: 'src/cli.ts' },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    minify: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'warning',
+    // Some bundled CommonJS dependencies call require() for Node built-ins.
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+  });
+  return result.metafile;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const meta = await bundle(process.argv[2] ?? 'dist');
+  for (const [file, o] of Object.entries(meta.outputs))
+    console.log(`${file} ${(o.bytes / 1024).toFixed(0)} KiB`);
+}

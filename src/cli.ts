@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Entry point of the `litmus-aio` command.
+import { runCli } from './cli/run-cli.js';
+
+const cancel = new AbortController();
+process.once('SIGINT', () => cancel.abort());
+
+runCli(process.argv.slice(2), {
+  env: process.env,
+  out: process.stdout,
+  err: process.stderr,
+  signal: cancel.signal,
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(
+      `litmus-aio: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

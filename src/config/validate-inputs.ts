@@ -1,0 +1,84 @@
+// Turns layered raw values into one typed Inputs object, or one InputError listing every problem.
+import { z } from 'zod';
+import { STAGE_NAMES } from './catalog.js';
+import { readConfigFile } from './config-file.js';
+import { InputError, type InputProblem } from './input-error.js';
+import { INPUT_SPECS, specByName, type Inputs } from './input-specs.js';
+import { mergeLayers, type RawLayer } from './raw-inputs.js';
+
+const objectSchema = z.object(Object.fromEntries(INPUT_SPECS.map((s) => [s.name, s.schema.optional()])));
+
+/** Never let a secret's value reach a message, whatever a schema wrote. */
+function redact(message: string, raw: unknown, secret: boolean | undefined): string {
+  if (!secret || typeof raw !== 'string' || raw.length === 0) return message;
+  return message.split(raw).join('***');
+}
+
+function validate(merged: RawLayer): { inputs?: Record<string, unknown>; problems: InputProblem[] } {
+  const values: Record<string, unknown> = {};
+  for (const spec of INPUT_SPECS) {
+    const raw = merged.get(spec.name);
+    const value = raw?.value ?? spec.default;
+    if (value !== undefined) values[spec.name] = value;
+  }
+  const parsed = objectSchema.safeParse(values);
+  if (parsed.success) return { inputs: parsed.data, problems: [] };
+  const problems = parsed.error.issues.map((issue): InputProblem => {
+    const name = String(issue.path[0] ?? '');
+    const spec = specByName(name);
+    const raw = merged.get(name);
+    return {
+      input: name,
+      source: raw?.source ?? 'default',
+      problem: redact(issue.message, raw?.value, spec?.secret),
+      expected: spec?.expected ?? '',
+      example: spec?.example ?? '',
+    };
+  });
+  return { problems };
+}
+
+/**
+ * Validates everything before any stage runs. `layers` are ordered from lowest to highest precedence;
+ * a config file named in any of them is slotted in just above the defaults.
+ */
+export async function resolveInputs(
+  layers: readonly RawLayer[],
+  options: { extraProblems?: InputProblem[]; mask?: (secret: string) => void } = {},
+): Promise<Inputs> {
+  const problems = [...(options.extraProblems ?? [])];
+  const direct = mergeLayers(layers);
+  let fileLayer: RawLayer = new Map();
+  const configFile = direct.get('config-file');
+  if (configFile !== undefined && !(typeof configFile.value === 'string' && configFile.value.trim() === '')) {
+    const path = specByName('config-file')!.schema.safeParse(configFile.value);
+    if (path.success && typeof path.data === 'string') {
+      const read = await readConfigFile(path.data, configFile.source);
+      fileLayer = read.layer;
+      problems.push(...read.problems);
+    }
+  }
+  const merged = mergeLayers([fileLayer, direct]);
+  if (options.mask) for (const v of secretValues([fileLayer, direct])) options.mask(v);
+  const { inputs, problems: schemaProblems } = validate(merged);
+  problems.push(...schemaProblems);
+  if (problems.length > 0 || !inputs) throw new InputError(problems);
+  return {
+    command: inputs['command'] as Inputs['command'],
+    stages: (inputs['stages'] as Inputs['stages']) ?? [...STAGE_NAMES],
+    stagesExplicit: merged.has('stages'),
+    configFile: inputs['config-file'] as string | undefined,
+    summary: inputs['summary'] as boolean,
+  };
+}
+
+/** Secret inputs' values, for the entry point to mask before anything is logged. */
+export function secretValues(layers: readonly RawLayer[]): string[] {
+  const out: string[] = [];
+  for (const layer of layers) {
+    for (const [name, raw] of layer) {
+      if (specByName(name)?.secret && typeof raw.value === 'string' && raw.value !== '') out.push(raw.value);
+    }
+  }
+  return out;
+}

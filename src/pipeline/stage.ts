@@ -1,0 +1,43 @@
+// The contract between the engine and each stage. Stages depend on these ports only, never on @actions/*.
+import type { CleanupRegistry } from './cleanup.js';
+import type { Logger } from './logger.js';
+
+export type Mode = 'plan' | 'apply';
+
+export interface StageContext {
+  mode: Mode;
+  log: Logger;
+  cleanup: CleanupRegistry;
+  signal: AbortSignal;
+  /** Outputs of the stages this one needs (only those that ran in this pipeline). */
+  upstream: ReadonlyMap<string, Readonly<Record<string, string>>>;
+}
+
+export interface StageOutcome {
+  /** In plan mode: whether apply would change something. */
+  changed: boolean;
+  /** Human-readable, one line each: what changed (or would change). Never secrets. */
+  changes: string[];
+  outputs?: Record<string, string>;
+}
+
+export interface Stage {
+  name: string;
+  needs: readonly string[];
+  plan(ctx: StageContext): Promise<StageOutcome>;
+  apply(ctx: StageContext): Promise<StageOutcome>;
+}
+
+export type StageStatus = 'changed' | 'unchanged' | 'failed' | 'skipped';
+
+export interface StageResult {
+  stage: string;
+  status: StageStatus;
+  changes: string[];
+  durationMs: number;
+  outputs?: Record<string, string>;
+  /** For failed stages. */
+  error?: { message: string };
+  /** For skipped stages: why. */
+  reason?: string;
+}

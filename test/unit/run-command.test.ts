@@ -1,0 +1,138 @@
+import { describe, expect, test } from 'vitest';
+import { STAGE_NAMES } from '../../src/config/catalog.js';
+import { InputError } from '../../src/config/input-error.js';
+import type { Inputs } from '../../src/config/input-specs.js';
+import { PreflightError, runCommand } from '../../src/engine/run-command.js';
+import type { ClusterProbeResult } from '../../src/kube/cluster-probe.js';
+import { createCleanupRegistry } from '../../src/pipeline/cleanup.js';
+import type { Stage } from '../../src/pipeline/stage.js';
+import type { StageRegistry } from '../../src/stages/registry.js';
+import { recordingReporter } from '../support/recording-reporter.js';
+
+const inputs = (over: Partial<Inputs> = {}): Inputs => ({
+  command: 'run',
+  stages: [...STAGE_NAMES],
+  stagesExplicit: false,
+  summary: true,
+  ...over,
+});
+const unreachable: ClusterProbeResult = {
+  reachable: false,
+  via: 'KUBECONFIG=/tmp/kc (context edge)',
+  server: 'https://127.0.0.1:1',
+  problem: 'cannot connect to https://127.0.0.1:1: ECONNREFUSED',
+  fix: 'check that the cluster is running',
+};
+const reachable: ClusterProbeResult = {
+  reachable: true,
+  via: 'KUBECONFIG=/tmp/kc',
+  server: 'https://127.0.0.1:6443',
+  version: 'v1.32.0',
+};
+
+function registryWith(calls: string[]): StageRegistry {
+  const make = (name: string, needs: string[]): Stage => ({
+    name,
+    needs,
+    plan: async () => {
+      calls.push(`plan ${name}`);
+      return { changed: true, changes: [`would touch ${name}`] };
+    },
+    apply: async () => {
+      calls.push(`apply ${name}`);
+      return { changed: false, changes: [] };
+    },
+  });
+  return { certs: async () => make('certs', []), authpolicy: async () => make('authpolicy', ['certs']) };
+}
+
+const deps = (calls: string[], probe: ClusterProbeResult) => {
+  const reporter = recordingReporter();
+  return {
+    reporter,
+    cleanup: createCleanupRegistry({ save: () => undefined, load: () => '' }),
+    env: {},
+    registry: registryWith(calls),
+    probeCluster: async () => probe,
+  };
+};
+
+describe('runCommand', () => {
+  test('stages this version lacks are skipped with the reason when not asked for explicitly', async () => {
+    const calls: string[] = [];
+    const d = deps(calls, reachable);
+    const summary = await runCommand(inputs(), d);
+    expect(summary.results.map((r) => `${r.stage}:${r.status}`)).toEqual([
+      'mirror:skipped',
+      'deploy:skipped',
+      'certs:unchanged',
+      'authpolicy:unchanged',
+      'connector:skipped',
+      'smoke:skipped',
+    ]);
+    expect(summary.results[0]!.reason).toMatch(/^not available in litmus-aio-action \d+\.\d+\.\d+ yet$/);
+    expect(summary.notes).toContain(
+      'Cluster reached: https://127.0.0.1:6443 (v1.32.0) via KUBECONFIG=/tmp/kc.',
+    );
+    expect(calls).toEqual(['apply certs', 'apply authpolicy']);
+  });
+
+  test('explicitly selecting a stage this version lacks is an input error, before anything runs', async () => {
+    const calls: string[] = [];
+    const err = await runCommand(
+      inputs({ stages: ['deploy', 'certs'], stagesExplicit: true }),
+      deps(calls, reachable),
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).problems[0]).toMatchObject({
+      input: 'stages',
+      problem: expect.stringMatching(/^stage 'deploy' is not available in litmus-aio-action/),
+      expected: 'stages this version implements: certs, authpolicy',
+      example: 'stages: certs',
+    });
+    expect(calls).toEqual([]);
+  });
+
+  test('run with an unreachable cluster stops before any stage, naming what it tried and the fix', async () => {
+    const calls: string[] = [];
+    const err = (await runCommand(inputs(), deps(calls, unreachable)).catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(PreflightError);
+    expect(err.message).toBe(
+      'Could not reach the Kubernetes cluster via KUBECONFIG=/tmp/kc (context edge): cannot connect to https://127.0.0.1:1: ECONNREFUSED. Fix: check that the cluster is running. Stages that need it: certs, authpolicy. Nothing was changed.',
+    );
+    expect(calls).toEqual([]);
+  });
+
+  test('plan with an unreachable cluster still completes and reports what it could not reach', async () => {
+    const calls: string[] = [];
+    const d = deps(calls, unreachable);
+    const summary = await runCommand(inputs({ command: 'plan' }), d);
+    expect(summary.ok).toBe(true);
+    expect(summary.notes.join('\n')).toContain(
+      'Could not reach the Kubernetes cluster via KUBECONFIG=/tmp/kc (context edge)',
+    );
+    expect(summary.results.find((r) => r.stage === 'certs')).toMatchObject({
+      status: 'skipped',
+      reason: 'cluster unreachable (see above)',
+    });
+    expect(calls).toEqual([]);
+  });
+
+  test('plan with a reachable cluster calls plan only', async () => {
+    const calls: string[] = [];
+    const summary = await runCommand(inputs({ command: 'plan' }), deps(calls, reachable));
+    expect(calls).toEqual(['plan certs', 'plan authpolicy']);
+    expect(summary.changed).toBe(false);
+  });
+
+  test.each(['check-certs', 'upgrade'] as const)(
+    '%s says plainly it is not available yet',
+    async (command) => {
+      await expect(runCommand(inputs({ command }), deps([], reachable))).rejects.toThrow(
+        new RegExp(
+          `^Command '${command}' is not available in litmus-aio-action .* yet\\. Use 'run' or 'plan'\\.$`,
+        ),
+      );
+    },
+  );
+});
