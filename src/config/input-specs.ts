@@ -1,6 +1,7 @@
 // The single source of truth for every input: its schema, its documentation, and whether it is secret.
 // action.yml, the README's input table and the CLI's help are generated from this list.
-import { z } from 'zod';
+// zod/mini: the same validator at a 25th of the size, which keeps input validation fast to load.
+import * as z from 'zod/mini';
 import { COMMANDS, STAGE_NAMES, type Command, type StageName } from './catalog.js';
 import { didYouMean } from './suggest.js';
 
@@ -14,7 +15,7 @@ export interface InputSpec {
   example: string;
   /** Secret values are masked in logs and never quoted in an error. */
   secret?: boolean;
-  schema: z.ZodType;
+  schema: z.ZodMiniType;
 }
 
 /** Splits "a, b\nc" (inputs, env) or takes a YAML list (config file). */
@@ -39,8 +40,8 @@ function booleanish(raw: unknown): unknown {
 
 const quote = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v));
 
-const commandSchema = z.preprocess(
-  (raw) => (typeof raw === 'string' ? raw.trim() : raw),
+const commandSchema = z.pipe(
+  z.transform((raw: unknown) => (typeof raw === 'string' ? raw.trim() : raw)),
   z.enum(COMMANDS, {
     error: (iss) => {
       const v = iss.input;
@@ -53,37 +54,40 @@ const commandSchema = z.preprocess(
   }),
 );
 
-const stagesSchema = z.preprocess(
-  splitList,
-  z
-    .array(z.string({ error: (iss) => `list item ${quote(iss.input)} is not a stage name` }), {
-      error: (iss) => `got ${quote(iss.input)}, not a list`,
-    })
-    .min(1, { error: 'the list is empty' })
-    .superRefine((names, ctx) => {
-      const seen = new Set<string>();
-      for (const n of names) {
-        if (!(STAGE_NAMES as readonly string[]).includes(n)) {
-          ctx.addIssue({ code: 'custom', message: `'${n}' is not a stage${didYouMean(n, STAGE_NAMES)}` });
-        } else if (seen.has(n)) {
-          ctx.addIssue({ code: 'custom', message: `'${n}' is listed twice` });
-        }
-        seen.add(n);
-      }
-    })
-    // The engine orders by dependencies; keeping catalogue order makes reports stable.
-    .transform((names) => STAGE_NAMES.filter((s) => names.includes(s))),
+const stagesSchema = z.pipe(
+  z.pipe(
+    z.transform(splitList),
+    z
+      .array(z.string({ error: (iss) => `list item ${quote(iss.input)} is not a stage name` }), {
+        error: (iss) => `got ${quote(iss.input)}, not a list`,
+      })
+      .check(
+        z.minLength(1, { error: 'the list is empty' }),
+        z.superRefine((names, ctx) => {
+          const seen = new Set<string>();
+          for (const n of names) {
+            if (!(STAGE_NAMES as readonly string[]).includes(n)) {
+              ctx.addIssue({ code: 'custom', message: `'${n}' is not a stage${didYouMean(n, STAGE_NAMES)}` });
+            } else if (seen.has(n)) {
+              ctx.addIssue({ code: 'custom', message: `'${n}' is listed twice` });
+            }
+            seen.add(n);
+          }
+        }),
+      ),
+  ),
+  // The engine orders by dependencies; keeping catalogue order makes reports stable.
+  z.transform((names: string[]) => STAGE_NAMES.filter((s) => names.includes(s))),
 );
 
-const summarySchema = z.preprocess(
-  booleanish,
+const summarySchema = z.pipe(
+  z.transform(booleanish),
   z.boolean({ error: (iss) => `${quote(iss.input)} is not a boolean` }),
 );
 
 const pathSchema = z
   .string({ error: (iss) => `got ${quote(iss.input)}, not a path` })
-  .trim()
-  .min(1, { error: 'the path is empty' });
+  .check(z.trim(), z.minLength(1, { error: 'the path is empty' }));
 
 export const INPUT_SPECS: readonly InputSpec[] = [
   {
@@ -110,7 +114,7 @@ export const INPUT_SPECS: readonly InputSpec[] = [
       'A YAML file holding any of these inputs as keys (same names). Inputs given to the action, CLI flags and LITMUS_AIO_* variables override it.',
     expected: 'a path to a readable YAML file, relative to the working directory',
     example: 'config-file: .github/litmus-aio.yml',
-    schema: pathSchema.optional(),
+    schema: z.optional(pathSchema),
   },
   {
     name: 'summary',

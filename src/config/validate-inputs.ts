@@ -1,12 +1,12 @@
 // Turns layered raw values into one typed Inputs object, or one InputError listing every problem.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { STAGE_NAMES } from './catalog.js';
 import { readConfigFile } from './config-file.js';
 import { InputError, type InputProblem } from './input-error.js';
 import { INPUT_SPECS, specByName, type Inputs } from './input-specs.js';
 import { mergeLayers, type RawLayer } from './raw-inputs.js';
 
-const objectSchema = z.object(Object.fromEntries(INPUT_SPECS.map((s) => [s.name, s.schema.optional()])));
+const objectSchema = z.object(Object.fromEntries(INPUT_SPECS.map((s) => [s.name, z.optional(s.schema)])));
 
 /** Never let a secret's value reach a message, whatever a schema wrote. */
 function redact(message: string, raw: unknown, secret: boolean | undefined): string {
