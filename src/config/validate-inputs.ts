@@ -1,9 +1,8 @@
 // Turns layered raw values into one typed Inputs object, or one InputError listing every problem.
 import * as z from 'zod/mini';
-import { STAGE_NAMES } from './catalog.js';
 import { readConfigFile } from './config-file.js';
 import { InputError, type InputProblem } from './input-error.js';
-import { INPUT_SPECS, specByName, type Inputs } from './input-specs.js';
+import { INPUT_SPECS, specByName, type Inputs, type InputValues } from './input-specs.js';
 import { mergeLayers, type RawLayer } from './raw-inputs.js';
 
 const objectSchema = z.object(Object.fromEntries(INPUT_SPECS.map((s) => [s.name, z.optional(s.schema)])));
@@ -63,13 +62,7 @@ export async function resolveInputs(
   const { inputs, problems: schemaProblems } = validate(merged);
   problems.push(...schemaProblems);
   if (problems.length > 0 || !inputs) throw new InputError(problems);
-  return {
-    command: inputs['command'] as Inputs['command'],
-    stages: (inputs['stages'] as Inputs['stages']) ?? [...STAGE_NAMES],
-    stagesExplicit: merged.has('stages'),
-    configFile: inputs['config-file'] as string | undefined,
-    summary: inputs['summary'] as boolean,
-  };
+  return { ...(inputs as InputValues), stagesExplicit: merged.has('stages') };
 }
 
 /** Secret inputs' values, for the entry point to mask before anything is logged. */

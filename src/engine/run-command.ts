@@ -7,7 +7,9 @@ import type { CleanupRegistry } from '../pipeline/cleanup.js';
 import { runPipeline } from '../pipeline/engine.js';
 import type { PipelineSummary, Reporter } from '../pipeline/reporter.js';
 import type { Stage } from '../pipeline/stage.js';
+import type { KubeClient } from '../kube/kube-client.js';
 import { STAGE_REGISTRY, type StageRegistry } from '../stages/registry.js';
+import type { StageDeps } from '../stages/stage-deps.js';
 import { VERSION } from '../version.js';
 
 export interface EngineDeps {
@@ -17,6 +19,10 @@ export interface EngineDeps {
   signal?: AbortSignal;
   registry?: StageRegistry;
   probeCluster?: (env: NodeJS.ProcessEnv) => Promise<ClusterProbeResult>;
+  /** Registers a secret so no output shows it (GitHub: core.setSecret). */
+  mask?: (secret: string) => void;
+  /** Tests may wrap the clients stages get (e.g. to count requests). */
+  stageDeps?: (deps: StageDeps) => StageDeps;
 }
 
 /** A failure found before any stage ran; nothing was changed. */
@@ -71,10 +77,18 @@ export async function runCommand(inputs: Inputs, deps: EngineDeps): Promise<Pipe
     }
   }
 
+  let kube: Promise<KubeClient> | undefined;
+  const stageDeps: StageDeps = {
+    inputs,
+    kube: () => (kube ??= import('../kube/node-kube-client.js').then((m) => m.kubeClientFromEnv(deps.env))),
+    mask: deps.mask ?? (() => undefined),
+    now: () => new Date(),
+  };
   const stages: Stage[] = [];
   for (const name of inputs.stages) {
     const factory = registry[name as StageName];
-    if (factory && !preSkipped.has(name)) stages.push(await factory());
+    if (factory && !preSkipped.has(name))
+      stages.push(await factory(deps.stageDeps?.(stageDeps) ?? stageDeps));
   }
   return runPipeline(stages, {
     mode,

@@ -44,6 +44,8 @@ export function createGithubReporter(core: ActionsCore, options: { summary: bool
     async pipelineFinished(s: PipelineSummary) {
       core.info(`${headline(s)} in ${formatDuration(s.durationMs)}.`);
       core.setOutput('result', JSON.stringify(s.results));
+      // Each stage's outputs become action outputs (names are unique across stages; see OUTPUT_SPECS).
+      for (const r of s.results) for (const [k, v] of Object.entries(r.outputs ?? {})) core.setOutput(k, v);
       core.setOutput('changed', String(s.changed));
       if (options.summary) await core.summary.addRaw(renderMarkdown(s)).write();
     },

@@ -5,6 +5,7 @@ import { resolveInputs } from '../config/validate-inputs.js';
 import type { EngineDeps } from '../engine/run-command.js';
 import { createCleanupRegistry } from '../pipeline/cleanup.js';
 import type { ActionsCore } from './actions-core.js';
+import { maskSecret } from './mask.js';
 
 export interface ActionDeps extends Pick<EngineDeps, 'registry' | 'probeCluster' | 'signal'> {
   env: NodeJS.ProcessEnv;
@@ -14,7 +15,7 @@ export async function runAction(core: ActionsCore, deps: ActionDeps): Promise<vo
   let inputs;
   try {
     inputs = await resolveInputs([actionLayer((name) => core.getInput(name))], {
-      mask: (s) => core.setSecret(s),
+      mask: (s) => maskSecret(core, s),
     });
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
@@ -34,7 +35,12 @@ export async function runAction(core: ActionsCore, deps: ActionDeps): Promise<vo
   });
   const reporter = createGithubReporter(core, { summary: inputs.summary });
   try {
-    const summary = await runCommand(inputs, { ...deps, reporter, cleanup });
+    const summary = await runCommand(inputs, {
+      ...deps,
+      reporter,
+      cleanup,
+      mask: (s) => maskSecret(core, s),
+    });
     if (!summary.ok) {
       const failed = summary.results.filter((r) => r.status === 'failed').map((r) => r.stage);
       core.setFailed(`Stage(s) failed: ${failed.join(', ')}. Their errors are above and in the job summary.`);

@@ -1,10 +1,8 @@
 // Can we reach the Kubernetes API with the kubeconfig the user has? Answers with what was tried and how to fix it.
 // The Kubernetes client is imported lazily: it must stay off the input-validation path (cold start).
-import { existsSync } from 'node:fs';
 import { request, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { kubeconfigSource } from './kubeconfig-source.js';
 
 export interface ClusterProbeResult {
   reachable: boolean;
@@ -20,13 +18,12 @@ const KUBECONFIG_FIX =
   'set KUBECONFIG (or write ~/.kube/config) to a kubeconfig for the cluster; on GitHub runners, get one from your cluster access step first';
 
 export async function probeCluster(env: NodeJS.ProcessEnv, timeoutMs = 5000): Promise<ClusterProbeResult> {
-  const file = env['KUBECONFIG'] || join(env['HOME'] || homedir(), '.kube', 'config');
-  const inCluster = !env['KUBECONFIG'] && !existsSync(file) && env['KUBERNETES_SERVICE_HOST'];
-  if (!inCluster && !existsSync(file.split(':')[0]!)) {
+  const source = kubeconfigSource(env);
+  if (source.kind === 'none') {
     return {
       reachable: false,
-      via: env['KUBECONFIG'] ? `KUBECONFIG=${file}` : '~/.kube/config',
-      problem: `no kubeconfig found at ${file}`,
+      via: env['KUBECONFIG'] ? `KUBECONFIG=${source.looked}` : '~/.kube/config',
+      problem: `no kubeconfig found at ${source.looked}`,
       fix: KUBECONFIG_FIX,
     };
   }
@@ -34,14 +31,15 @@ export async function probeCluster(env: NodeJS.ProcessEnv, timeoutMs = 5000): Pr
   const kc = new KubeConfig();
   let via: string;
   try {
-    if (inCluster) {
+    if (source.kind === 'in-cluster') {
       kc.loadFromCluster();
       via = 'in-cluster service account';
     } else {
-      kc.loadFromFile(file);
-      via = `${env['KUBECONFIG'] ? `KUBECONFIG=${file}` : file} (context ${kc.getCurrentContext() || 'none'})`;
+      kc.loadFromFile(source.path);
+      via = `${source.fromEnv ? `KUBECONFIG=${source.path}` : source.path} (context ${kc.getCurrentContext() || 'none'})`;
     }
   } catch (e) {
+    const file = source.kind === 'file' ? source.path : 'in-cluster config';
     return {
       reachable: false,
       via: file,

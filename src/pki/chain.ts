@@ -57,8 +57,11 @@ async function generateKeys(alg: KeyAlgorithm): Promise<KeyPair> {
   ])) as KeyPair;
 }
 
+/** PEM text always ends with a newline, so bundles can be made by plain concatenation. */
+const terminated = (pem: string): string => (pem.endsWith('\n') ? pem : `${pem}\n`);
+
 async function pkcs8Pem(key: webcrypto.CryptoKey): Promise<string> {
-  return x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY');
+  return terminated(x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY'));
 }
 
 interface Issuer {
@@ -154,7 +157,7 @@ export async function createRootCa(o: Pick<ChainOptions, 'algorithm' | 'rootSubj
     keys,
     extensions: [new x509.BasicConstraintsExtension(true, 1, true), caUsage()],
   });
-  return { certPem: cert.toString('pem'), keyPem: await pkcs8Pem(keys.privateKey) };
+  return { certPem: terminated(cert.toString('pem')), keyPem: await pkcs8Pem(keys.privateKey) };
 }
 
 export async function createIntermediateCa(
@@ -170,7 +173,7 @@ export async function createIntermediateCa(
     keys,
     extensions: [new x509.BasicConstraintsExtension(true, 0, true), caUsage()],
   });
-  return { certPem: cert.toString('pem'), keyPem: await pkcs8Pem(keys.privateKey) };
+  return { certPem: terminated(cert.toString('pem')), keyPem: await pkcs8Pem(keys.privateKey) };
 }
 
 export async function issueClientLeaf(
@@ -186,7 +189,7 @@ export async function issueClientLeaf(
     keys,
     extensions: leafExtensions(o.algorithm),
   });
-  return { certPem: cert.toString('pem'), keyPem: await pkcs8Pem(keys.privateKey) };
+  return { certPem: terminated(cert.toString('pem')), keyPem: await pkcs8Pem(keys.privateKey) };
 }
 
 export async function createClientChain(o: ChainOptions): Promise<ClientChain> {

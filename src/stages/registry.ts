@@ -1,10 +1,13 @@
-// The stages this version implements. Each entry loads its stage lazily, so heavy clients (Azure SDK,
+// The stages this version implements. Each entry loads its stage module lazily, so heavy clients (Azure SDK,
 // Kubernetes client, MQTT.js) are only imported when that stage runs. A stage not listed here is reported
 // as unavailable rather than pretended.
 import type { StageName } from '../config/catalog.js';
 import type { Stage } from '../pipeline/stage.js';
+import type { StageDeps } from './stage-deps.js';
 
-export type StageFactory = () => Promise<Stage>;
+export type StageFactory = (deps: StageDeps) => Promise<Stage>;
 export type StageRegistry = Partial<Record<StageName, StageFactory>>;
 
-export const STAGE_REGISTRY: StageRegistry = {};
+export const STAGE_REGISTRY: StageRegistry = {
+  certs: async (deps) => (await import('./certs/certs-stage.js')).createCertsStage(deps),
+};

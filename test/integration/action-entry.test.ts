@@ -100,12 +100,16 @@ describe('dist/main.js', () => {
     expect(readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8')).toContain('### litmus-aio: Plan: no stage ran');
   });
 
-  test('run where no runnable stage needs the cluster reports and skips instead of failing', () => {
-    // No stage is available yet in this version, so run must not fail on reachability: it reports and skips.
+  test('run with an unreachable cluster fails before any stage, naming what it tried and the fix', () => {
     const files = runnerFiles('run');
-    const r = runEntry('main.js', { ...files, KUBECONFIG: join(work, 'missing-kubeconfig') });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Run: no stage ran');
+    const kubeconfig = join(work, 'missing-kubeconfig');
+    const r = runEntry('main.js', { ...files, KUBECONFIG: kubeconfig });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      `::error::Could not reach the Kubernetes cluster via KUBECONFIG=${kubeconfig}: no kubeconfig found at ${kubeconfig}. Fix: set KUBECONFIG`,
+    );
+    expect(r.stdout).toContain('Stages that need it: certs. Nothing was changed.');
+    expect(readFileSync(files.GITHUB_OUTPUT, 'utf8')).toBe('');
   });
 });
 

@@ -35,7 +35,7 @@ async function problemsOf(layers: RawLayer[], extra: Parameters<typeof resolveIn
 describe('valid inputs', () => {
   test('defaults: run all stages, summary on', async () => {
     const inputs = await resolveInputs([action({})]);
-    expect(inputs).toEqual({
+    expect(inputs).toMatchObject({
       command: 'run',
       stages: [...STAGE_NAMES],
       stagesExplicit: false,
@@ -56,7 +56,7 @@ describe('valid inputs', () => {
       command: 'plan',
       stages: ['deploy', 'certs'],
       summary: true,
-      configFile: cfg,
+      'config-file': cfg,
     });
   });
 

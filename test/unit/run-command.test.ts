@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { STAGE_NAMES } from '../../src/config/catalog.js';
 import { InputError } from '../../src/config/input-error.js';
 import type { Inputs } from '../../src/config/input-specs.js';
+import { resolveInputs } from '../../src/config/validate-inputs.js';
 import { PreflightError, runCommand } from '../../src/engine/run-command.js';
 import type { ClusterProbeResult } from '../../src/kube/cluster-probe.js';
 import { createCleanupRegistry } from '../../src/pipeline/cleanup.js';
@@ -9,13 +9,9 @@ import type { Stage } from '../../src/pipeline/stage.js';
 import type { StageRegistry } from '../../src/stages/registry.js';
 import { recordingReporter } from '../support/recording-reporter.js';
 
-const inputs = (over: Partial<Inputs> = {}): Inputs => ({
-  command: 'run',
-  stages: [...STAGE_NAMES],
-  stagesExplicit: false,
-  summary: true,
-  ...over,
-});
+// Every other input at its default, exactly as a user who set nothing gets them.
+const defaults = await resolveInputs([]);
+const inputs = (over: Partial<Inputs> = {}): Inputs => ({ ...defaults, ...over });
 const unreachable: ClusterProbeResult = {
   reachable: false,
   via: 'KUBECONFIG=/tmp/kc (context edge)',

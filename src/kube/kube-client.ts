@@ -1,0 +1,71 @@
+// The Kubernetes port the stages use: a few generic verbs on whole objects. The implementation (client-node)
+// lives in node-kube-client.ts and is loaded lazily; tests and stages only see this interface.
+
+export interface KubeObjectMeta {
+  name: string;
+  namespace?: string;
+  resourceVersion?: string;
+  uid?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  creationTimestamp?: string;
+}
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: KubeObjectMeta;
+  [field: string]: unknown;
+}
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface AccessCheck {
+  verb: string;
+  group: string;
+  resource: string;
+  namespace?: string;
+  name?: string;
+}
+
+export interface KubeClient {
+  /** The API server URL, for messages. */
+  readonly server: string;
+  /** undefined when the object does not exist. */
+  get<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined>;
+  create<T extends KubeObject>(obj: T): Promise<T>;
+  /** Optimistic concurrency: a stale metadata.resourceVersion fails with KubeApiError code 409. */
+  replace<T extends KubeObject>(obj: T): Promise<T>;
+  /** false when it was already gone. */
+  delete(ref: ObjectRef): Promise<boolean>;
+  /** SelfSubjectAccessReview for each check; returns the ones denied. */
+  denied(checks: readonly AccessCheck[]): Promise<AccessCheck[]>;
+}
+
+/** An API error with the server's Status reason and message, and what the request was. */
+export class KubeApiError extends Error {
+  override name = 'KubeApiError';
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+    readonly request: string,
+  ) {
+    super(`${request}: ${message} (HTTP ${code}${reason ? ` ${reason}` : ''})`);
+  }
+}
+
+export const refOf = (o: KubeObject): ObjectRef => ({
+  apiVersion: o.apiVersion,
+  kind: o.kind,
+  name: o.metadata.name,
+  ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+});
+
+export const describeRef = (r: ObjectRef): string =>
+  `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;

@@ -1,0 +1,130 @@
+// KubeClient on @kubernetes/client-node's generic object API. Imported lazily (dynamic import) by the stages
+// that need a cluster, so the 4 MiB client never loads to validate inputs.
+import {
+  ApiException,
+  AuthorizationV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import { kubeconfigSource } from './kubeconfig-source.js';
+import {
+  describeRef,
+  KubeApiError,
+  type AccessCheck,
+  type KubeClient,
+  type KubeObject,
+  type ObjectRef,
+} from './kube-client.js';
+
+interface StatusBody {
+  reason?: string;
+  message?: string;
+}
+
+function statusOf(e: ApiException<unknown>): StatusBody {
+  const body = e.body;
+  if (typeof body === 'string') {
+    try {
+      return JSON.parse(body) as StatusBody;
+    } catch {
+      return { message: body };
+    }
+  }
+  return (body ?? {}) as StatusBody;
+}
+
+function translate(e: unknown, request: string): never {
+  if (e instanceof ApiException) {
+    const s = statusOf(e);
+    throw new KubeApiError(e.code, s.reason ?? '', s.message ?? e.message, request);
+  }
+  throw new KubeApiError(0, 'Unreachable', (e as Error).message, request);
+}
+
+const header = (r: ObjectRef): KubernetesObject => ({
+  apiVersion: r.apiVersion,
+  kind: r.kind,
+  metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) },
+});
+
+export function kubeClientFromConfig(kc: KubeConfig, fieldManager = 'litmus-aio'): KubeClient {
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  const authz = kc.makeApiClient(AuthorizationV1Api);
+  return {
+    server: kc.getCurrentCluster()?.server ?? 'unknown',
+    async get<T extends KubeObject>(ref: ObjectRef) {
+      try {
+        return (await objects.read(header(ref) as never)) as unknown as T;
+      } catch (e) {
+        if (e instanceof ApiException && e.code === 404) return undefined;
+        return translate(e, `get ${describeRef(ref)}`);
+      }
+    },
+    async create<T extends KubeObject>(obj: T) {
+      try {
+        return (await objects.create(
+          obj as KubernetesObject,
+          undefined,
+          undefined,
+          fieldManager,
+        )) as unknown as T;
+      } catch (e) {
+        return translate(e, `create ${describeRef({ ...obj, ...obj.metadata })}`);
+      }
+    },
+    async replace<T extends KubeObject>(obj: T) {
+      try {
+        return (await objects.replace(
+          obj as KubernetesObject,
+          undefined,
+          undefined,
+          fieldManager,
+        )) as unknown as T;
+      } catch (e) {
+        return translate(e, `replace ${describeRef({ ...obj, ...obj.metadata })}`);
+      }
+    },
+    async delete(ref: ObjectRef) {
+      try {
+        await objects.delete(header(ref));
+        return true;
+      } catch (e) {
+        if (e instanceof ApiException && e.code === 404) return false;
+        return translate(e, `delete ${describeRef(ref)}`);
+      }
+    },
+    async denied(checks: readonly AccessCheck[]) {
+      const results = await Promise.all(
+        checks.map(async (c) => {
+          try {
+            const review = await authz.createSelfSubjectAccessReview({
+              body: {
+                apiVersion: 'authorization.k8s.io/v1',
+                kind: 'SelfSubjectAccessReview',
+                spec: { resourceAttributes: { ...c } },
+              },
+            });
+            return review.status?.allowed ? undefined : c;
+          } catch (e) {
+            return translate(e, `access review ${c.verb} ${c.resource}`);
+          }
+        }),
+      );
+      return results.filter((c): c is AccessCheck => c !== undefined);
+    },
+  };
+}
+
+/** A client for the kubeconfig this run uses (see kubeconfig-source.ts). */
+export function kubeClientFromEnv(env: NodeJS.ProcessEnv): KubeClient {
+  const source = kubeconfigSource(env);
+  const kc = new KubeConfig();
+  if (source.kind === 'file') kc.loadFromFile(source.path);
+  else if (source.kind === 'in-cluster') kc.loadFromCluster();
+  else
+    throw new Error(
+      `no kubeconfig found at ${source.looked}: set KUBECONFIG to a kubeconfig for the cluster`,
+    );
+  return kubeClientFromConfig(kc);
+}
