@@ -2,11 +2,12 @@
 // action.yml, the README's tables and the CLI's help are generated from these lists.
 import type * as z from 'zod/mini';
 import type { InputSpec } from './input-spec.js';
+import { AUTHPOLICY_INPUTS } from './inputs-authpolicy.js';
 import { CERTS_INPUTS } from './inputs-certs.js';
 import { CLUSTER_INPUTS } from './inputs-cluster.js';
 import { CORE_INPUTS } from './inputs-core.js';
 
-const ALL_INPUTS = { ...CORE_INPUTS, ...CLUSTER_INPUTS, ...CERTS_INPUTS };
+const ALL_INPUTS = { ...CORE_INPUTS, ...CLUSTER_INPUTS, ...CERTS_INPUTS, ...AUTHPOLICY_INPUTS };
 
 export const INPUT_SPECS: readonly InputSpec[] = Object.entries(ALL_INPUTS).map(([name, d]) => ({
   name,
@@ -44,6 +45,10 @@ export const OUTPUT_SPECS: readonly OutputSpec[] = [
   {
     name: 'root-ca-sha256',
     description: 'certs: SHA-256 fingerprint of the client root CA the broker trusts.',
+  },
+  {
+    name: 'broker-port',
+    description: 'authpolicy: the TLS port on the broker listener that accepts the X.509 client.',
   },
   {
     name: 'broker-ca-sha256',

@@ -13,14 +13,16 @@ function redact(message: string, raw: unknown, secret: boolean | undefined): str
   return message.split(raw).join('***');
 }
 
-function validate(merged: RawLayer): { inputs?: Record<string, unknown>; problems: InputProblem[] } {
+async function validate(
+  merged: RawLayer,
+): Promise<{ inputs?: Record<string, unknown>; problems: InputProblem[] }> {
   const values: Record<string, unknown> = {};
   for (const spec of INPUT_SPECS) {
     const raw = merged.get(spec.name);
     const value = raw?.value ?? spec.default;
     if (value !== undefined) values[spec.name] = value;
   }
-  const parsed = objectSchema.safeParse(values);
+  const parsed = await objectSchema.safeParseAsync(values);
   if (parsed.success) return { inputs: parsed.data, problems: [] };
   const problems = parsed.error.issues.map((issue): InputProblem => {
     const name = String(issue.path[0] ?? '');
@@ -29,7 +31,12 @@ function validate(merged: RawLayer): { inputs?: Record<string, unknown>; problem
     return {
       input: name,
       source: raw?.source ?? 'default',
-      problem: redact(issue.message, raw?.value, spec?.secret),
+      // A nested path (an entry inside a mapping input) is named, so the user finds the bad part.
+      problem: redact(
+        `${issue.path.length > 1 ? `${issue.path.slice(1).join('.')}: ` : ''}${issue.message}`,
+        raw?.value,
+        spec?.secret,
+      ),
       expected: spec?.expected ?? '',
       example: spec?.example ?? '',
     };
@@ -59,7 +66,7 @@ export async function resolveInputs(
   }
   const merged = mergeLayers([fileLayer, direct]);
   if (options.mask) for (const v of secretValues([fileLayer, direct])) options.mask(v);
-  const { inputs, problems: schemaProblems } = validate(merged);
+  const { inputs, problems: schemaProblems } = await validate(merged);
   problems.push(...schemaProblems);
   if (problems.length > 0 || !inputs) throw new InputError(problems);
   return { ...(inputs as InputValues), stagesExplicit: merged.has('stages') };

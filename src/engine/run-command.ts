@@ -1,5 +1,5 @@
 // Runs one command: availability and reachability checks first, then the pipeline. Shared by action and CLI.
-import { STAGE_CATALOG, type StageName } from '../config/catalog.js';
+import { STAGE_CATALOG, STAGE_NAMES, type StageName } from '../config/catalog.js';
 import { InputError } from '../config/input-error.js';
 import type { Inputs } from '../config/input-specs.js';
 import { probeCluster as defaultProbe, type ClusterProbeResult } from '../kube/cluster-probe.js';
@@ -97,6 +97,7 @@ export async function runCommand(inputs: Inputs, deps: EngineDeps): Promise<Pipe
     ...(deps.signal ? { signal: deps.signal } : {}),
     preSkipped,
     order: inputs.stages,
+    knownStages: STAGE_NAMES,
     notes,
   });
 }

@@ -38,6 +38,7 @@ export interface KubeClient {
   readonly server: string;
   /** undefined when the object does not exist. */
   get<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined>;
+  list<T extends KubeObject>(ref: { apiVersion: string; kind: string; namespace?: string }): Promise<T[]>;
   create<T extends KubeObject>(obj: T): Promise<T>;
   /** Optimistic concurrency: a stale metadata.resourceVersion fails with KubeApiError code 409. */
   replace<T extends KubeObject>(obj: T): Promise<T>;

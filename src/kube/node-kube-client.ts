@@ -61,6 +61,15 @@ export function kubeClientFromConfig(kc: KubeConfig, fieldManager = 'litmus-aio'
         return translate(e, `get ${describeRef(ref)}`);
       }
     },
+    async list<T extends KubeObject>(ref: { apiVersion: string; kind: string; namespace?: string }) {
+      try {
+        const res = await objects.list(ref.apiVersion, ref.kind, ref.namespace);
+        // Lists carry apiVersion/kind on the list, not on each item.
+        return res.items.map((o) => ({ apiVersion: ref.apiVersion, kind: ref.kind, ...o }) as unknown as T);
+      } catch (e) {
+        return translate(e, `list ${ref.kind}${ref.namespace ? ` in ${ref.namespace}` : ''}`);
+      }
+    },
     async create<T extends KubeObject>(obj: T) {
       try {
         return (await objects.create(

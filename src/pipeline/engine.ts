@@ -14,6 +14,8 @@ export interface PipelineOptions {
   /** Report order; defaults to the order of `stages`. */
   order?: readonly string[];
   notes?: string[];
+  /** Every stage name that may appear in `needs` (selected or not); defaults to the names this run knows. */
+  knownStages?: readonly string[];
   now?: () => number;
 }
 
@@ -28,7 +30,12 @@ export async function runPipeline(
   const preSkipped = options.preSkipped ?? new Map<string, string>();
   assertRunnable(
     stages,
-    new Set([...stages.map((s) => s.name), ...preSkipped.keys(), ...(options.order ?? [])]),
+    new Set([
+      ...stages.map((s) => s.name),
+      ...preSkipped.keys(),
+      ...(options.order ?? []),
+      ...(options.knownStages ?? []),
+    ]),
   );
   const order = options.order ?? [...stages.map((s) => s.name), ...preSkipped.keys()];
   const { reporter } = options;

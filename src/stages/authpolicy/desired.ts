@@ -1,0 +1,114 @@
+// The broker configuration the authpolicy stage wants, computed from the inputs and what exists (pure).
+import type {
+  AuthenticationSpec,
+  AuthorizationSpec,
+  ListenerPort,
+  ListenerSpec,
+  X509Attributes,
+} from '../../aio/broker-model.js';
+
+export interface PolicySettings {
+  authenticationName: string;
+  listenerName: string;
+  port: number;
+  trustedCaConfigMap: string;
+  attributes: Record<string, X509Attributes>;
+  topicPrefix?: string;
+}
+
+/** AIO writes subjects as "CN = x"; the defaults follow the Jumpstart drop. */
+export function brokerSubject(dn: string): string {
+  const s = dn.trim();
+  const withKey = /^[A-Za-z.0-9]+\s*=/.test(s) ? s : `CN=${s}`;
+  return withKey
+    .split(/,(?=\s*[A-Za-z.0-9]+\s*=)/)
+    .map((p) => p.trim().replace(/\s*=\s*/, ' = '))
+    .join(', ');
+}
+
+export function defaultAttributes(
+  intermediateSubject: string,
+  clientSubject: string,
+): Record<string, X509Attributes> {
+  return {
+    intermediate: {
+      subject: brokerSubject(intermediateSubject),
+      attributes: { manufacturer: 'litmus edge' },
+    },
+    connector: { subject: brokerSubject(clientSubject), attributes: { group: 'connector_group' } },
+  };
+}
+
+export function desiredAuthentication(s: PolicySettings): AuthenticationSpec {
+  return {
+    authenticationMethods: [
+      {
+        method: 'X509',
+        x509Settings: { trustedClientCaCert: s.trustedCaConfigMap, authorizationAttributes: s.attributes },
+      },
+    ],
+  };
+}
+
+/** Connect and publish under the prefix, for whoever carries the connector's attributes. */
+export function desiredAuthorization(s: PolicySettings): AuthorizationSpec | undefined {
+  if (!s.topicPrefix) return undefined;
+  const prefix = s.topicPrefix.replace(/\/+$/, '');
+  const principals = Object.values(s.attributes).map((a) => a.attributes);
+  return {
+    authorizationPolicies: {
+      cache: 'Enabled',
+      rules: [
+        {
+          principals: { attributes: principals },
+          brokerResources: [{ method: 'Connect' }, { method: 'Publish', topics: [prefix, `${prefix}/#`] }],
+        },
+      ],
+    },
+  };
+}
+
+/** Our TLS port, with the certificate issuer the listener's existing TLS port uses. */
+export function desiredPort(s: PolicySettings, listener: ListenerSpec): ListenerPort {
+  const template = listener.ports.find(
+    (p) => p.tls?.mode === 'Automatic' && p.tls.certManagerCertificateSpec,
+  );
+  return {
+    port: s.port,
+    protocol: 'Mqtt',
+    authenticationRef: s.authenticationName,
+    ...(s.topicPrefix ? { authorizationRef: s.authenticationName } : {}),
+    tls: template?.tls
+      ? {
+          mode: 'Automatic',
+          certManagerCertificateSpec: { issuerRef: template.tls.certManagerCertificateSpec!.issuerRef },
+        }
+      : {
+          mode: 'Automatic',
+          certManagerCertificateSpec: {
+            issuerRef: {
+              name: 'azure-iot-operations-aio-certificate-issuer',
+              kind: 'ClusterIssuer',
+              group: 'cert-manager.io',
+            },
+          },
+        },
+  };
+}
+
+/** Same content, ignoring key order and fields the service adds (provisioningState, healthState). */
+export function sameSpec(a: unknown, b: unknown): boolean {
+  const canon = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canon);
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>)
+          .filter(([k, x]) => x !== undefined && k !== 'provisioningState' && k !== 'healthState')
+          .sort(([x], [y]) => x.localeCompare(y))
+          .map(([k, x]) => [k, canon(x)]),
+      );
+    }
+    return v;
+  };
+  return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
+}
