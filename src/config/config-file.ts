@@ -1,11 +1,11 @@
 // Reads the optional YAML config file into a raw layer. Problems are returned, not thrown, so they can be
 // reported together with every other invalid input.
 import { readFile } from 'node:fs/promises';
-import type * as Yaml from 'yaml';
 import type { InputProblem } from './input-error.js';
 import { INPUT_SPECS } from './input-specs.js';
 import type { RawLayer } from './raw-inputs.js';
 import { didYouMean } from './suggest.js';
+import { loadYaml } from './yaml.js';
 
 const EXAMPLE = 'a file with lines such as `stages: certs,authpolicy` and `summary: false`';
 
@@ -34,9 +34,7 @@ export async function readConfigFile(
           : `cannot read '${path}' (${code ?? String(e)})`;
     return { layer, problems: [problem('config-file', why, 'a path to a readable YAML file')] };
   }
-  // Loaded lazily (off the cold-start path). yaml is CommonJS under Node: its API may arrive as `default`.
-  const mod = (await import('yaml')) as typeof Yaml & { default?: typeof Yaml };
-  const { parseDocument } = typeof mod.parseDocument === 'function' ? mod : mod.default!;
+  const { parseDocument } = await loadYaml();
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;

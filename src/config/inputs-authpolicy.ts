@@ -1,5 +1,6 @@
 // Inputs of the authpolicy stage: the broker's X.509 authentication policy and the TLS port that uses it.
 import * as z from 'zod/mini';
+import { loadYaml } from './yaml.js';
 import { booleanInput, defineInputs, integerInput, kubeNameInput, oneOf, quote } from './input-spec.js';
 
 /** YAML or JSON text (action inputs, variables) or a mapping (config file): {key: {subject, attributes}}. */
@@ -7,8 +8,7 @@ const attributesSchema = z.pipe(
   z.transform(async (raw: unknown, ctx) => {
     if (typeof raw !== 'string') return raw;
     try {
-      const mod = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
-      return (typeof mod.parse === 'function' ? mod : mod.default!).parse(raw) as unknown;
+      return (await loadYaml()).parse(raw) as unknown;
     } catch (e) {
       ctx.issues.push({
         code: 'custom',

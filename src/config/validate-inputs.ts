@@ -41,7 +41,9 @@ async function validate(
       example: spec?.example ?? '',
     };
   });
-  return { problems };
+  // Report in the documented order of the inputs, whatever order (async) validation finished in.
+  const rank = (name: string): number => INPUT_SPECS.findIndex((s) => s.name === name);
+  return { problems: problems.sort((a, b) => rank(a.input) - rank(b.input)) };
 }
 
 /**
