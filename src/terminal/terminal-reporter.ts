@@ -67,7 +67,7 @@ export function createTerminalReporter(
         }, 100);
         timer.unref();
       } else {
-        streams.err.write(`litmus-aio ${mode}: ${stages.join(', ')}\n`);
+        streams.err.write(`litmus-aio ${mode === 'plan' ? 'plan' : 'run'}: ${stages.join(', ')}\n`);
       }
     },
     stageStarted(stage) {
