@@ -76,6 +76,7 @@ export async function runPipeline(
         status: outcome.changed ? 'changed' : 'unchanged',
         changes: outcome.changes,
         durationMs: Math.round(now() - t0),
+        ...(outcome.details?.length ? { details: outcome.details } : {}),
         ...(outcome.outputs ? { outputs: outcome.outputs } : {}),
       };
     } catch (e) {

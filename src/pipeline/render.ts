@@ -19,8 +19,8 @@ export function formatDuration(ms: number): string {
 export function detailLines(r: StageResult): string[] {
   if (r.status === 'failed') return [r.error?.message ?? 'failed'];
   if (r.status === 'skipped') return [r.reason ?? 'skipped'];
-  if (r.changes.length === 0) return ['no changes'];
-  return r.changes;
+  const lines = [...r.changes, ...(r.details ?? [])];
+  return lines.length === 0 ? ['no changes'] : r.changes.length === 0 ? ['no changes', ...lines] : lines;
 }
 
 const escapeCell = (s: string): string =>

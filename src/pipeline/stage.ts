@@ -18,6 +18,8 @@ export interface StageOutcome {
   changed: boolean;
   /** Human-readable, one line each: what changed (or would change). Never secrets. */
   changes: string[];
+  /** Findings that are not changes (e.g. smoke latencies); shown beside the changes. */
+  details?: string[];
   outputs?: Record<string, string>;
 }
 
@@ -35,6 +37,7 @@ export interface StageResult {
   status: StageStatus;
   changes: string[];
   durationMs: number;
+  details?: string[];
   outputs?: Record<string, string>;
   /** For failed stages. */
   error?: { message: string };

@@ -108,7 +108,7 @@ describe('dist/main.js', () => {
     expect(r.stdout).toContain(
       `::error::Could not reach the Kubernetes cluster via KUBECONFIG=${kubeconfig}: no kubeconfig found at ${kubeconfig}. Fix: set KUBECONFIG`,
     );
-    expect(r.stdout).toContain('Stages that need it: certs. Nothing was changed.');
+    expect(r.stdout).toContain('Stages that need it: certs, authpolicy. Nothing was changed.');
     expect(readFileSync(files.GITHUB_OUTPUT, 'utf8')).toBe('');
   });
 });

@@ -1,0 +1,93 @@
+// Makes the real mosquitto behave like the AIO broker's X.509 port: whatever the BrokerListener/
+// BrokerAuthentication/ConfigMap in the Kubernetes stand-in say, mosquitto enforces. No port entry with an
+// X.509 authentication -> mosquitto is stopped (connections refused); a trusted CA change -> mosquitto trusts
+// exactly the new ConfigMap content. Changes are applied one at a time; `settled()` waits for the last one.
+import type { KubeObject, KubeSandbox } from '../kube-apiserver/index.js';
+import { startMosquitto, type MosquittoPeer } from '../peers/mosquitto.js';
+import type { TestCertificate } from '../test-pki.js';
+
+const AIO = 'azure-iot-operations';
+
+interface ListenerObj extends KubeObject {
+  spec?: { ports?: Array<{ port: number; authenticationRef?: string }> };
+}
+interface AuthnObj extends KubeObject {
+  spec?: {
+    authenticationMethods?: Array<{ method: string; x509Settings?: { trustedClientCaCert?: string } }>;
+  };
+}
+interface ConfigMapObj extends KubeObject {
+  data?: Record<string, string>;
+}
+
+/** The client CA the broker would enforce on `port`, or undefined when the port is not an X.509 port. */
+export function effectiveClientCa(kube: KubeSandbox, port: number): string | undefined {
+  const listeners = kube.store.list('brokerlisteners', AIO) as ListenerObj[];
+  const entry = listeners.flatMap((l) => l.spec?.ports ?? []).find((p) => p.port === port);
+  if (!entry?.authenticationRef) return undefined;
+  const authn = kube.store.get('brokerauthentications', AIO, entry.authenticationRef) as AuthnObj | undefined;
+  const x509 = authn?.spec?.authenticationMethods?.find((m) => m.method === 'X509');
+  const cmName = x509?.x509Settings?.trustedClientCaCert;
+  if (!cmName) return undefined;
+  const cm = kube.store.get('configmaps', AIO, cmName) as ConfigMapObj | undefined;
+  // AIO reads client_ca.pem from the trusted-CA ConfigMap.
+  return cm?.data?.['client_ca.pem'];
+}
+
+export interface BrokerMirror {
+  /** Where mosquitto listens (fixed for the sandbox's life, so port-forwards keep their target). */
+  readonly host: string;
+  readonly port: number;
+  /** The CA mosquitto currently trusts (undefined: not running). */
+  current(): string | undefined;
+  /** Resolves once every change seen so far has been applied to mosquitto. */
+  settled(): Promise<void>;
+  mosquitto(): MosquittoPeer | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startBrokerMirror(
+  kube: KubeSandbox,
+  o: { serverCert: TestCertificate; x509Port: number; listenPort: number },
+): Promise<BrokerMirror> {
+  let peer: MosquittoPeer | undefined;
+  let trusted: string | undefined;
+  let chain: Promise<void> = Promise.resolve();
+  let stopped = false;
+
+  const reconcile = async (): Promise<void> => {
+    if (stopped) return;
+    const want = effectiveClientCa(kube, o.x509Port);
+    if (want === trusted) return;
+    if (want === undefined) {
+      await peer?.stop();
+      peer = undefined;
+    } else if (peer) {
+      await peer.setClientCa(want);
+    } else {
+      peer = await startMosquitto({ serverCert: o.serverCert, clientCaPem: want, port: o.listenPort });
+    }
+    trusted = want;
+  };
+  const schedule = (): void => {
+    chain = chain.then(reconcile, reconcile);
+  };
+  const unsubscribe = kube.store.onChange((e) => {
+    if (['brokerlisteners', 'brokerauthentications', 'configmaps'].includes(e.resource.resource)) schedule();
+  });
+  schedule();
+  await chain;
+  return {
+    host: '127.0.0.1',
+    port: o.listenPort,
+    current: () => trusted,
+    settled: () => chain,
+    mosquitto: () => peer,
+    async stop() {
+      stopped = true;
+      unsubscribe();
+      await chain.catch(() => undefined);
+      await peer?.stop();
+    },
+  };
+}
