@@ -3,6 +3,7 @@
 // Run: npm run bench:sandbox [-- --runs 5]
 import { createTestChain } from '../test/support/peers/chain.js';
 import { probeTls } from '../test/support/peers/tls-probe.js';
+import type { KubeObject } from '../test/support/kube-apiserver/index.js';
 import { startSandbox } from '../test/support/sandbox/index.js';
 
 const runsArg = process.argv.indexOf('--runs');

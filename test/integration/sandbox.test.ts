@@ -4,6 +4,7 @@ import { KubeConfig, PortForward } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestChain, type TestChain } from '../support/peers/chain.js';
 import { probeTls } from '../support/peers/tls-probe.js';
+import type { KubeObject } from '../support/kube-apiserver/index.js';
 import { startSandbox, type Sandbox } from '../support/sandbox/index.js';
 
 let sb: Sandbox;
@@ -39,7 +40,7 @@ function setPort(present: boolean): void {
   };
   const ports = l.spec.ports.filter((p) => p.port !== 18884);
   if (present) ports.push({ port: 18884, authenticationRef: 'x509', tls: { mode: 'Automatic' } } as never);
-  sb.kube.store.put({ ...(l as never), spec: { ...l.spec, ports } });
+  sb.kube.store.put({ ...(l as unknown as KubeObject), spec: { ...l.spec, ports } });
 }
 
 /** A local TCP port that port-forwards each connection to Service aio-broker:18884 through the stand-in. */
