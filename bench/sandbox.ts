@@ -31,7 +31,7 @@ for (let i = 0; i < RUNS; i++) {
   });
   const l = sb.kube.store.get('brokerlisteners', AIO, 'default') as unknown as { spec: { ports: unknown[] } };
   sb.kube.store.put({
-    ...(l as never),
+    ...(l as unknown as KubeObject),
     spec: { ...l.spec, ports: [...l.spec.ports, { port: 18884, authenticationRef: 'bench' }] },
   });
   await sb.broker.settled();
