@@ -6,8 +6,15 @@ import { AUTHPOLICY_INPUTS } from './inputs-authpolicy.js';
 import { CERTS_INPUTS } from './inputs-certs.js';
 import { CLUSTER_INPUTS } from './inputs-cluster.js';
 import { CORE_INPUTS } from './inputs-core.js';
+import { SMOKE_INPUTS } from './inputs-smoke.js';
 
-const ALL_INPUTS = { ...CORE_INPUTS, ...CLUSTER_INPUTS, ...CERTS_INPUTS, ...AUTHPOLICY_INPUTS };
+const ALL_INPUTS = {
+  ...CORE_INPUTS,
+  ...CLUSTER_INPUTS,
+  ...CERTS_INPUTS,
+  ...AUTHPOLICY_INPUTS,
+  ...SMOKE_INPUTS,
+};
 
 export const INPUT_SPECS: readonly InputSpec[] = Object.entries(ALL_INPUTS).map(([name, d]) => ({
   name,
@@ -49,6 +56,12 @@ export const OUTPUT_SPECS: readonly OutputSpec[] = [
   {
     name: 'broker-port',
     description: 'authpolicy: the TLS port on the broker listener that accepts the X.509 client.',
+  },
+  { name: 'smoke-latency-ms', description: 'smoke: median probe round trip in milliseconds.' },
+  {
+    name: 'smoke-result',
+    description:
+      'smoke: JSON `{ok, messages, lost, duplicates, latencyMs: {min, median, p95}, connectMs, interruptions[], topics[], via}`, or the failure `{ok: false, cause, message}`.',
   },
   {
     name: 'broker-ca-sha256',

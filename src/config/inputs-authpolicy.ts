@@ -79,13 +79,11 @@ export const AUTHPOLICY_INPUTS = defineInputs({
     expected: 'an MQTT topic prefix without wildcards',
     example: 'topic-prefix: litmus',
     schema: z.optional(
-      z
-        .string()
-        .check(
-          z.regex(/^[^#+\s]+$/, {
-            error: (iss) => `${quote(iss.input)} must not contain wildcards (+, #) or spaces`,
-          }),
-        ),
+      z.string().check(
+        z.regex(/^[^#+\s]+$/, {
+          error: (iss) => `${quote(iss.input)} must not contain wildcards (+, #) or spaces`,
+        }),
+      ),
     ),
   },
   force: {

@@ -44,8 +44,21 @@ export interface KubeClient {
   replace<T extends KubeObject>(obj: T): Promise<T>;
   /** false when it was already gone. */
   delete(ref: ObjectRef): Promise<boolean>;
+  /**
+   * A local TCP port on 127.0.0.1 whose connections are tunnelled to a Service's port (through the pod its
+   * selector picks), as `kubectl port-forward svc/...` does. close() ends every tunnel.
+   */
+  forwardServicePort(namespace: string, service: string, port: number): Promise<LocalForward>;
   /** SelfSubjectAccessReview for each check; returns the ones denied. */
   denied(checks: readonly AccessCheck[]): Promise<AccessCheck[]>;
+}
+
+export interface LocalForward {
+  host: string;
+  port: number;
+  /** Tunnel errors seen so far (e.g. the Service has no ready pod), for diagnosis. */
+  errors(): string[];
+  close(): Promise<void>;
 }
 
 /** An API error with the server's Status reason and message, and what the request was. */

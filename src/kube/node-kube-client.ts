@@ -5,8 +5,10 @@ import {
   AuthorizationV1Api,
   KubeConfig,
   KubernetesObjectApi,
+  PortForward,
   type KubernetesObject,
 } from '@kubernetes/client-node';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { kubeconfigSource } from './kubeconfig-source.js';
 import {
   describeRef,
@@ -14,6 +16,7 @@ import {
   type AccessCheck,
   type KubeClient,
   type KubeObject,
+  type LocalForward,
   type ObjectRef,
 } from './kube-client.js';
 
@@ -102,6 +105,34 @@ export function kubeClientFromConfig(kc: KubeConfig, fieldManager = 'litmus-aio'
         if (e instanceof ApiException && e.code === 404) return false;
         return translate(e, `delete ${describeRef(ref)}`);
       }
+    },
+    async forwardServicePort(namespace: string, service: string, port: number): Promise<LocalForward> {
+      const pf = new PortForward(kc);
+      const sockets = new Set<Socket>();
+      const errors: string[] = [];
+      const server = createServer((socket) => {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+        socket.on('error', () => socket.destroy());
+        pf.portForwardService(namespace, service, [port], socket, null, socket).catch((e: unknown) => {
+          errors.push(`port-forward to Service ${namespace}/${service}:${port}: ${(e as Error).message}`);
+          socket.destroy();
+        });
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => resolve());
+      });
+      return {
+        host: '127.0.0.1',
+        port: (server.address() as AddressInfo).port,
+        errors: () => [...errors],
+        close: () =>
+          new Promise<void>((resolve) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => resolve());
+          }),
+      };
     },
     async denied(checks: readonly AccessCheck[]) {
       const results = await Promise.all(

@@ -32,6 +32,10 @@ export interface ProbeReport {
 
 type Mqtt = typeof MqttModule;
 
+const ROUND_TRIP_LIMIT_MS = 5000;
+/** Reconnections survived in one probe before the broker is declared unstable. */
+const MAX_INTERRUPTIONS = 5;
+
 /** Errors worth another connection attempt within the deadline: the broker may be (re)starting. */
 const TRANSIENT = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
 
@@ -158,7 +162,18 @@ export async function runProbe(t: TlsTarget, o: ProbeOptions): Promise<ProbeRepo
   const subscribe = async (c: MqttClient): Promise<void> => {
     c.on('message', onMessage);
     const filters = [o.topic, ...o.expectTopics];
-    const granted = await c.subscribeAsync(filters, { qos: 1 });
+    let granted: Array<{ topic: string; qos: number }>;
+    try {
+      granted = await c.subscribeAsync(filters, { qos: 1 });
+    } catch (e) {
+      // MQTT.js rejects a SUBACK with failure codes; the packet carries one code per filter.
+      const packet = (e as { packet?: { granted?: Array<number | { qos: number }> } }).packet;
+      if (!packet?.granted) throw e;
+      granted = packet.granted.map((g, k) => ({
+        topic: filters[k]!,
+        qos: typeof g === 'number' ? g : g.qos,
+      }));
+    }
     for (const g of granted)
       if (g.qos >= 0x80) throw authorizationFailure('the subscription', g.qos, g.topic);
   };
@@ -173,14 +188,22 @@ export async function runProbe(t: TlsTarget, o: ProbeOptions): Promise<ProbeRepo
           { reasonCode?: number } | undefined;
         if (ack?.reasonCode !== undefined && ack.reasonCode >= 0x80)
           throw authorizationFailure('the publish', ack.reasonCode, o.topic);
-        // Wait for this message to come back before the next one: clean, comparable round trips.
-        while (!seen.has(seq) && left() > 0 && client.connected) await delay(2);
+        // Wait for this message to come back before the next one: clean, comparable round trips. A message
+        // that does not come back within ROUND_TRIP_LIMIT_MS ends the probe: waiting longer proves nothing.
+        const giveUp = Math.min(o.deadline, performance.now() + ROUND_TRIP_LIMIT_MS);
+        while (!seen.has(seq) && performance.now() < giveUp && client.connected) await delay(2);
+        if (!seen.has(seq) && client.connected) break;
         if (!seen.has(seq) && !client.connected)
           throw Object.assign(new Error('connection lost'), { code: 'ECONNRESET' });
         if (seen.has(seq))
           o.log.debug(`probe message ${seq} back in ${Math.round(latencies.at(-1) ?? 0)} ms`);
       } catch (e) {
         if (e instanceof ProbeFailure) throw e;
+        // A PUBACK with a failure reason code arrives as an error carrying that numeric code.
+        const reason = (e as { code?: unknown }).code;
+        if (typeof reason === 'number' && reason >= 0x80)
+          throw authorizationFailure('the publish', reason, o.topic);
+        if (interruptions.length >= MAX_INTERRUPTIONS) throw e;
         const code = String((e as NodeJS.ErrnoException).code ?? (e as Error).message);
         const lostAt = performance.now();
         client.end(true);
@@ -215,6 +238,16 @@ export async function runProbe(t: TlsTarget, o: ProbeOptions): Promise<ProbeRepo
         'no-data',
         `smoke: no message arrived on ${silent.map((e) => `'${e.topic}'`).join(', ')} within smoke-timeout`,
         'check that the Litmus Edge connector is enabled and its topics are turned on (connector stage), and that devices produce data',
+      ),
+      { report },
+    );
+  }
+  if (latencies.length === 0 && interruptions.length === 0) {
+    throw Object.assign(
+      new ProbeFailure(
+        'not-authorized',
+        `smoke: the broker acknowledged the probe publish on '${o.topic}' but delivered nothing back: its authorization policy most likely denies publishing or subscribing there silently (MQTT 3.1.1, and brokers that do not report denials)`,
+        "check the BrokerAuthorization for the connector's attributes (topic-prefix) and the authorization-attributes that map the client certificate",
       ),
       { report },
     );

@@ -11,4 +11,5 @@ export type StageRegistry = Partial<Record<StageName, StageFactory>>;
 export const STAGE_REGISTRY: StageRegistry = {
   certs: async (deps) => (await import('./certs/certs-stage.js')).createCertsStage(deps),
   authpolicy: async (deps) => (await import('./authpolicy/authpolicy-stage.js')).createAuthpolicyStage(deps),
+  smoke: async (deps) => (await import('./smoke/smoke-stage.js')).createSmokeStage(deps),
 };

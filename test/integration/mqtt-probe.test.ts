@@ -1,5 +1,8 @@
 // The smoke probe against a real mosquitto (TLS, client certificates): success with numbers, and each failure
 // cause diagnosed as a user can act on it.
+import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import * as mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ProbeFailure, type TlsTarget } from '../../src/mqtt/diagnose.js';
 import { latencyStats, runProbe, type ProbeOptions } from '../../src/mqtt/probe.js';
@@ -157,3 +160,110 @@ describe('smoke probe', () => {
     expect(f.kind).toBe('tcp-unreachable');
   });
 });
+
+describe('smoke probe: authorization (mosquitto ACL playing the BrokerAuthorization)', () => {
+  let restricted: MosquittoPeer;
+  let t: TlsTarget;
+  beforeAll(async () => {
+    const server = await issueTestCert(aioCa, {
+      commonName: 'aio-broker',
+      dnsNames: ['aio-broker'],
+      ipAddresses: ['127.0.0.1'],
+    });
+    // The connector may write only under litmus/ and read only its own probe prefix.
+    restricted = await startMosquitto({
+      serverCert: server,
+      clientCaPem: chain.root.cert,
+      acl: 'user aiomqttconnector\ntopic readwrite litmus/#\ntopic read probe-readonly/#\n',
+    });
+    t = { ...target, port: restricted.port };
+  });
+  afterAll(() => restricted.stop());
+
+  test('allowed prefix: passes', async () => {
+    const r = await runProbe(t, options({ topic: 'litmus/litmus-aio-smoke/x1', messages: 2 }));
+    expect(r.lost).toBe(0);
+  });
+
+  test('PUBACK refusal from mosquitto (ACL denies publish) is named with its reason code', async () => {
+    const f = await failure(t, { topic: 'probe-readonly/x', messages: 2 });
+    expect(f.kind).toBe('not-authorized');
+    expect(f.message).toMatch(
+      /^smoke: the broker refused the publish on 'probe-readonly\/x': reason 0x87 \(not authorized\)\. Fix: .*topic-prefix/,
+    );
+  });
+
+  test('MQTT 3.1.1: the denial is silent, and diagnosed as authorization', async () => {
+    const f = await failure(t, { topic: 'probe-readonly/x', messages: 2, protocolVersion: 4 });
+    expect(f.kind).toBe('not-authorized');
+    expect(f.message).toMatch(
+      /^smoke: the broker acknowledged the probe publish on 'probe-readonly\/x' but delivered nothing back: its authorization policy most likely denies/,
+    );
+  });
+});
+
+describe('smoke probe: MQTT 5 reason codes (a TLS MQTT 5 peer that refuses as AIO does)', () => {
+  test.each([
+    [
+      'CONNACK',
+      { connack: 0x87 },
+      "smoke: the broker refused the connection on 'direct': reason 0x87 (not authorized). Fix: ",
+    ],
+    [
+      'SUBACK',
+      { suback: 0x87 },
+      "smoke: the broker refused the subscription on 'litmus/p': reason 0x87 (not authorized). Fix: ",
+    ],
+    [
+      'PUBACK',
+      { puback: 0x87 },
+      "smoke: the broker refused the publish on 'litmus/p': reason 0x87 (not authorized). Fix: ",
+    ],
+  ] as const)('%s 0x87', async (_name, refuse, message) => {
+    const peer = await startRefusingBroker(refuse);
+    try {
+      const f = await failure({ ...target, port: peer.port }, { topic: 'litmus/p' });
+      expect(f.kind).toBe('not-authorized');
+      expect(f.message.startsWith(message)).toBe(true);
+    } finally {
+      await peer.close();
+    }
+  });
+});
+
+/** A minimal MQTT 5 broker over TLS (mqtt-packet encodes real packets) that refuses at one step with a reason code. */
+async function startRefusingBroker(refuse: { connack?: number; suback?: number; puback?: number }) {
+  const server = await issueTestCert(aioCa, {
+    commonName: 'aio-broker',
+    dnsNames: ['aio-broker'],
+    ipAddresses: ['127.0.0.1'],
+  });
+  const tlsServer = createTlsServer(
+    { cert: server.cert, key: server.key, ca: chain.root.cert, requestCert: true, rejectUnauthorized: true },
+    (socket) => {
+      const parser = mqttPacket.parser({ protocolVersion: 5 });
+      const send = (p: object) =>
+        socket.write(mqttPacket.generate(p as mqttPacket.Packet, { protocolVersion: 5 }));
+      parser.on('packet', (p: mqttPacket.Packet) => {
+        if (p.cmd === 'connect')
+          send({ cmd: 'connack', sessionPresent: false, reasonCode: refuse.connack ?? 0 });
+        if (p.cmd === 'subscribe') {
+          send({
+            cmd: 'suback',
+            messageId: p.messageId,
+            granted: p.subscriptions.map(() => refuse.suback ?? 1),
+          });
+        }
+        if (p.cmd === 'publish')
+          send({ cmd: 'puback', messageId: p.messageId, reasonCode: refuse.puback ?? 0 });
+      });
+      socket.on('data', (d: Buffer) => parser.parse(d));
+      socket.on('error', () => socket.destroy());
+    },
+  );
+  await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r));
+  return {
+    port: (tlsServer.address() as AddressInfo).port,
+    close: () => new Promise<void>((r) => tlsServer.close(() => r())),
+  };
+}

@@ -1,0 +1,161 @@
+// Stage `smoke` in the sandbox: through the Kubernetes stand-in's port-forward and directly, against the real
+// mosquitto that enforces the broker resources certs + authpolicy wrote.
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Inputs } from '../../src/config/input-specs.js';
+import { resolveInputs } from '../../src/config/validate-inputs.js';
+import { runCommand } from '../../src/engine/run-command.js';
+import { createCleanupRegistry } from '../../src/pipeline/cleanup.js';
+import type { KubeObject } from '../support/kube-apiserver/index.js';
+import { recordingReporter } from '../support/recording-reporter.js';
+import { startSandbox, type Sandbox } from '../support/sandbox/index.js';
+import { createTestCa } from '../support/test-pki.js';
+
+let sb: Sandbox;
+let defaults: Inputs;
+beforeAll(async () => {
+  sb = await startSandbox();
+  defaults = await resolveInputs([]);
+  const setup = await run({ stages: ['certs', 'authpolicy'] });
+  expect(setup.ok).toBe(true);
+  await sb.broker.settled();
+});
+afterAll(() => sb.stop());
+
+function run(over: Partial<Inputs> = {}, command: 'run' | 'plan' = 'run') {
+  return runCommand(
+    {
+      ...defaults,
+      stages: ['smoke'],
+      stagesExplicit: true,
+      'authpolicy-mode': 'kubernetes',
+      'smoke-timeout': 15,
+      command,
+      ...over,
+    },
+    {
+      reporter: recordingReporter(),
+      cleanup: createCleanupRegistry({ save: () => undefined, load: () => '' }),
+      env: { KUBECONFIG: sb.kubeconfig, HOME: sb.dir },
+    },
+  );
+}
+const smoke = async (over: Partial<Inputs> = {}) =>
+  (await run(over)).results.find((r) => r.stage === 'smoke')!;
+
+describe('smoke stage', () => {
+  test('through the port-forward: probe messages round-trip, latencies reported as outputs', async () => {
+    const r = await smoke({ 'smoke-messages': 6 });
+    expect(r.status).toBe('unchanged');
+    expect(r.details?.[0]).toMatch(
+      /^6\/6 probe messages round-tripped via port-forward to Service azure-iot-operations\/aio-broker:18884 \(MQTT 5, TLS, client chain from Secret litmus-edge\/litmusedge-mqtt-client\): min [\d.]+ ms, median [\d.]+ ms, p95 [\d.]+ ms; connect [\d.]+ ms$/,
+    );
+    const result = JSON.parse(r.outputs!['smoke-result']!) as {
+      ok: boolean;
+      lost: number;
+      latencyMs: { median: number };
+    };
+    expect(result).toMatchObject({ ok: true, lost: 0, duplicates: 0 });
+    expect(Number(r.outputs!['smoke-latency-ms'])).toBeCloseTo(result.latencyMs.median, 0);
+  });
+
+  test('directly at host:port, MQTT 3.1.1', async () => {
+    const r = await smoke({
+      'smoke-broker-address': `127.0.0.1:${sb.broker.port}`,
+      'mqtt-version': '3.1.1',
+      'smoke-messages': 3,
+    });
+    expect(r.status).toBe('unchanged');
+    expect(r.details?.[0]).toMatch(
+      /^3\/3 probe messages round-tripped via direct 127\.0\.0\.1:\d+ \(MQTT 3\.1\.1/,
+    );
+  });
+
+  test('expect-topics: waits for data on each topic and reports counts and first-message delay', async () => {
+    const s = sb.kube.store.get('secrets', 'litmus-edge', 'litmusedge-mqtt-client') as unknown as {
+      data: Record<string, string>;
+    };
+    const d = (k: string) => Buffer.from(s.data[k]!, 'base64').toString();
+    // Plays Litmus Edge: publishes device data with the same client chain.
+    const litmus = await mqtt.connectAsync({
+      protocol: 'mqtts',
+      host: sb.broker.host,
+      port: sb.broker.port,
+      servername: 'aio-broker',
+      ca: sb.aioCa.cert,
+      cert: d('tls.crt'),
+      key: d('tls.key'),
+      reconnectPeriod: 0,
+    });
+    const timer = setInterval(
+      () => void litmus.publish('devicehub/alias/press1/temp', '21.5', { qos: 1 }),
+      50,
+    );
+    try {
+      const r = await smoke({ 'smoke-messages': 2, 'expect-topics': ['devicehub/alias/#'] });
+      expect(r.status).toBe('unchanged');
+      expect(r.details?.at(-1)).toMatch(/^devicehub\/alias\/#: \d+ message\(s\), first after \d+ ms$/);
+    } finally {
+      clearInterval(timer);
+      await litmus.endAsync(true);
+    }
+  });
+
+  test('no data on an expected topic: fails at smoke-timeout with the cause and the fix', async () => {
+    const r = await smoke({
+      'smoke-messages': 1,
+      'expect-topics': ['devicehub/alias/nothing'],
+      'smoke-timeout': 2,
+    });
+    expect(r.status).toBe('failed');
+    expect(r.error?.message).toBe(
+      "smoke: no message arrived on 'devicehub/alias/nothing' within smoke-timeout. Fix: check that the Litmus Edge connector is enabled and its topics are turned on (connector stage), and that devices produce data",
+    );
+  });
+
+  test('wrong tls-server-name is diagnosed with the names the certificate has', async () => {
+    const r = await smoke({ 'tls-server-name': 'broker.example' });
+    expect(r.error?.message).toMatch(
+      /^smoke: the broker's certificate does not name 'broker\.example' \(it names DNS:aio-broker, .*\)\. Fix: set tls-server-name/,
+    );
+  });
+
+  test('a broker CA that does not match the broker (AIO rotated its CA) is diagnosed', async () => {
+    const cm = sb.kube.store.get(
+      'configmaps',
+      'azure-iot-operations',
+      'azure-iot-operations-aio-ca-trust-bundle',
+    )!;
+    const other = await createTestCa('Rotated AIO CA');
+    sb.kube.store.put({ ...cm, data: { 'ca.crt': other.cert } } as KubeObject);
+    try {
+      const r = await smoke();
+      expect(r.error?.message).toMatch(
+        /^smoke: the broker's TLS certificate is not trusted \(.+\): it was issued by 'CN=Azure IoT Operations Sandbox Root CA' .* but the AIO CA bundle expected is CN=Rotated AIO CA/,
+      );
+    } finally {
+      sb.kube.store.put(cm);
+    }
+  });
+
+  test('no X.509 port on the broker: the TCP failure names what to fix', async () => {
+    const r = await smoke({ 'smoke-broker-address': '127.0.0.1:1', 'smoke-timeout': 1 });
+    expect(r.error?.message).toMatch(
+      /^smoke: cannot open a TCP connection to the broker at 127\.0\.0\.1:1 \(direct 127\.0\.0\.1:1\): ECONNREFUSED\. Fix: check that the broker listener has the X\.509 port/,
+    );
+  });
+
+  test('missing client certificate Secret: names the stage to run first', async () => {
+    const r = await smoke({ 'client-cert-secret': 'absent' });
+    expect(r.error?.message).toBe(
+      'smoke: Secret litmus-edge/absent has no client certificate (tls.crt/tls.key): run the certs stage first, or set namespace/client-cert-secret',
+    );
+  });
+
+  test('plan connects to nothing and says what it would do', async () => {
+    const summary = await run({}, 'plan');
+    expect(summary.results[0]!.details?.[0]).toMatch(
+      /^would connect via port-forward to Service azure-iot-operations\/aio-broker:18884 as the client in Secret litmus-edge\/litmusedge-mqtt-client and round-trip 10 QoS 1 messages on litmus-aio\/smoke\/<id>$/,
+    );
+  });
+});
