@@ -3,7 +3,7 @@
 // Run: `npm run build` (node runs this TypeScript file directly). Tests import `bundle` to build a fresh copy.
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -16,13 +16,18 @@ export const lazyOidcClient: Plugin = {
   setup(b) {
     b.onResolve({ filter: /^\.\/oidc-utils\.js$/ }, (args) => {
       if (!/@actions[\\/]core[\\/]lib[\\/]core\.js$/.test(args.importer)) return undefined;
-      return { path: join(dirname(args.importer), 'oidc-utils.js'), namespace: 'lazy-oidc' };
+      // A location-independent path keeps dist/ byte-identical wherever the repository is checked out.
+      return {
+        path: '@actions/core/lib/oidc-utils.js',
+        namespace: 'lazy-oidc',
+        pluginData: dirname(args.importer),
+      };
     });
     b.onLoad({ filter: /.*/, namespace: 'lazy-oidc' }, (args) => ({
-      resolveDir: dirname(args.path),
+      resolveDir: args.pluginData as string,
       contents: `export class OidcClient {
   static async getIDToken(audience) {
-    const real = await import(${JSON.stringify(args.path)});
+    const real = await import('./oidc-utils.js');
     return real.OidcClient.getIDToken(audience);
   }
 }`,

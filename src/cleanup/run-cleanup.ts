@@ -5,7 +5,8 @@ import type { CleanupEntry } from '../pipeline/cleanup.js';
 import type { Logger } from '../pipeline/logger.js';
 import { pollUntil } from '../util/poll.js';
 
-function groupAlive(pid: number): boolean {
+/** Whether process group `pid` still has a member (EPERM counts as alive: it exists but is not ours). */
+export function groupAlive(pid: number): boolean {
   try {
     process.kill(-pid, 0);
     return true;
@@ -15,7 +16,11 @@ function groupAlive(pid: number): boolean {
   }
 }
 
-async function stopGroup(pid: number, graceMs: number): Promise<'stopped' | 'gone' | 'survived'> {
+/**
+ * Stops process group `pid`: SIGINT, then SIGTERM, then SIGKILL, each followed by up to `graceMs` of polling
+ * for the group to be gone. 'gone': nothing was running; 'stopped': it ended; 'survived': it outlived SIGKILL.
+ */
+export async function stopGroup(pid: number, graceMs: number): Promise<'stopped' | 'gone' | 'survived'> {
   if (!groupAlive(pid)) return 'gone';
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
     try {

@@ -3,6 +3,7 @@
 import type * as z from 'zod/mini';
 import type { InputSpec } from './input-spec.js';
 import { AUTHPOLICY_INPUTS } from './inputs-authpolicy.js';
+import { AZURE_INPUTS } from './inputs-azure.js';
 import { CERTS_INPUTS } from './inputs-certs.js';
 import { CLUSTER_INPUTS } from './inputs-cluster.js';
 import { CORE_INPUTS } from './inputs-core.js';
@@ -11,6 +12,7 @@ import { SMOKE_INPUTS } from './inputs-smoke.js';
 const ALL_INPUTS = {
   ...CORE_INPUTS,
   ...CLUSTER_INPUTS,
+  ...AZURE_INPUTS,
   ...CERTS_INPUTS,
   ...AUTHPOLICY_INPUTS,
   ...SMOKE_INPUTS,

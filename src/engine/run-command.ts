@@ -1,5 +1,5 @@
 // Runs one command: availability and reachability checks first, then the pipeline. Shared by action and CLI.
-import { STAGE_CATALOG, STAGE_NAMES, type StageName } from '../config/catalog.js';
+import { STAGE_NAMES, type StageName } from '../config/catalog.js';
 import { InputError } from '../config/input-error.js';
 import type { Inputs } from '../config/input-specs.js';
 import { probeCluster as defaultProbe, type ClusterProbeResult } from '../kube/cluster-probe.js';
@@ -7,9 +7,10 @@ import type { CleanupRegistry } from '../pipeline/cleanup.js';
 import { runPipeline } from '../pipeline/engine.js';
 import type { PipelineSummary, Reporter } from '../pipeline/reporter.js';
 import type { Stage } from '../pipeline/stage.js';
-import type { KubeClient } from '../kube/kube-client.js';
+import type { AzureEnvironment } from '../azure/azure-access.js';
 import { STAGE_REGISTRY, type StageRegistry } from '../stages/registry.js';
-import type { StageDeps } from '../stages/stage-deps.js';
+import { preflight, PreflightError } from './preflight.js';
+import { buildStageDeps } from './stage-deps-factory.js';
 import { VERSION } from '../version.js';
 
 export interface EngineDeps {
@@ -21,14 +22,13 @@ export interface EngineDeps {
   probeCluster?: (env: NodeJS.ProcessEnv) => Promise<ClusterProbeResult>;
   /** Registers a secret so no output shows it (GitHub: core.setSecret). */
   mask?: (secret: string) => void;
-  /** Tests may wrap the clients stages get (e.g. to count requests). */
-  stageDeps?: (deps: StageDeps) => StageDeps;
+  /** GitHub's ID token for an audience (the action passes core.getIDToken). */
+  getIdToken?: (audience: string) => Promise<string>;
+  /** Endpoints and CA for clouds the inputs do not name (Azure Stack, the test stand-ins). */
+  azureEnvironment?: AzureEnvironment;
 }
 
-/** A failure found before any stage ran; nothing was changed. */
-export class PreflightError extends Error {
-  override name = 'PreflightError';
-}
+export { PreflightError };
 
 const unavailable = (_stage: string): string => `not available in litmus-aio-action ${VERSION} yet`;
 
@@ -57,39 +57,19 @@ export async function runCommand(inputs: Inputs, deps: EngineDeps): Promise<Pipe
   const notes: string[] = [];
   if (missing.length > 0) notes.push(`Stages ${missing.join(', ')} are ${unavailable('')}: skipped.`);
 
-  // Reachability: plan mode reports what it could not reach and goes on; apply mode stops before any change.
-  const needsCluster = inputs.stages.filter((s) => STAGE_CATALOG[s].requires.includes('cluster'));
-  if (needsCluster.length > 0) {
-    const probe = await (deps.probeCluster ?? defaultProbe)(deps.env);
-    if (probe.reachable) {
-      notes.push(
-        `Cluster reached: ${probe.server} (${probe.version ?? 'version unknown'}) via ${probe.via}.`,
-      );
-    } else {
-      const what = `Could not reach the Kubernetes cluster via ${probe.via}: ${probe.problem}. Fix: ${probe.fix}.`;
-      const runnable = needsCluster.filter((s) => registry[s]);
-      if (mode === 'apply' && runnable.length > 0) {
-        throw new PreflightError(`${what} Stages that need it: ${runnable.join(', ')}. Nothing was changed.`);
-      }
-      notes.push(`${what} Stages that need it (${needsCluster.join(', ')}) cannot be planned.`);
-      for (const s of needsCluster)
-        if (!preSkipped.has(s)) preSkipped.set(s, 'cluster unreachable (see above)');
-    }
-  }
+  const runnable = inputs.stages.filter((s) => registry[s]);
+  const stageDeps = buildStageDeps(inputs, deps);
+  // Building the stages checks their cross-input rules (an InputError) before anything is contacted.
+  const built = new Map<string, Stage>();
+  for (const name of runnable) built.set(name, await registry[name as StageName]!(stageDeps));
 
-  let kube: Promise<KubeClient> | undefined;
-  const stageDeps: StageDeps = {
-    inputs,
-    kube: () => (kube ??= import('../kube/node-kube-client.js').then((m) => m.kubeClientFromEnv(deps.env))),
-    mask: deps.mask ?? (() => undefined),
-    now: () => new Date(),
-  };
-  const stages: Stage[] = [];
-  for (const name of inputs.stages) {
-    const factory = registry[name as StageName];
-    if (factory && !preSkipped.has(name))
-      stages.push(await factory(deps.stageDeps?.(stageDeps) ?? stageDeps));
-  }
+  const checked = await preflight(inputs, runnable, mode, {
+    probeCluster: () => (deps.probeCluster ?? defaultProbe)(deps.env),
+    azure: stageDeps.azure,
+  });
+  notes.push(...checked.notes);
+  for (const [s, why] of checked.skip) if (!preSkipped.has(s)) preSkipped.set(s, why);
+  const stages = [...built.values()].filter((s) => !preSkipped.has(s.name));
   return runPipeline(stages, {
     mode,
     reporter: deps.reporter,

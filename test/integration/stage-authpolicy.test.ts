@@ -237,8 +237,15 @@ describe('authpolicy', () => {
     expect(forced.writes).toEqual(['update brokerauthentications/litmusedge']);
   });
 
-  test('authpolicy-mode arm says plainly that it cannot run yet', async () => {
-    const r = await run({ 'authpolicy-mode': 'arm', 'rotate-ca': 'test-rotation' });
-    expect(r.authpolicy.error?.message).toMatch(/^authpolicy-mode 'arm' needs Azure credentials/);
+  test('authpolicy-mode arm without its inputs is refused before any stage runs, naming each input', async () => {
+    const err = (await run({ 'authpolicy-mode': 'arm', 'rotate-ca': 'test-rotation' }).catch(
+      (e: unknown) => e,
+    )) as Error;
+    expect(err).toBeInstanceOf(Error);
+    expect(err.message).toContain(
+      "Input 'azure-subscription-id' (authpolicy-mode arm): is required to find the IoT Operations instance in Azure Resource Manager",
+    );
+    expect(err.message).toContain("Input 'resource-group' (authpolicy-mode arm)");
+    expect(err.message).toContain("Input 'aio-instance' (authpolicy-mode arm)");
   });
 });

@@ -11,7 +11,12 @@ import { recordingReporter } from '../support/recording-reporter.js';
 
 // Every other input at its default, exactly as a user who set nothing gets them.
 const defaults = await resolveInputs([]);
-const inputs = (over: Partial<Inputs> = {}): Inputs => ({ ...defaults, ...over });
+// authpolicy in kubernetes mode: these tests are about the engine, not Azure sign-in (tested elsewhere).
+const inputs = (over: Partial<Inputs> = {}): Inputs => ({
+  ...defaults,
+  'authpolicy-mode': 'kubernetes',
+  ...over,
+});
 const unreachable: ClusterProbeResult = {
   reachable: false,
   via: 'KUBECONFIG=/tmp/kc (context edge)',

@@ -9,6 +9,7 @@ import type {
   Stored,
 } from '../../aio/broker-model.js';
 import { kubeBrokerStore } from '../../aio/kube-broker-store.js';
+import { InputError } from '../../config/input-error.js';
 import type { Stage, StageContext, StageOutcome } from '../../pipeline/stage.js';
 import { jsonDiff } from '../../util/json-diff.js';
 import type { StageDeps } from '../stage-deps.js';
@@ -33,6 +34,23 @@ interface Write {
 
 export function createAuthpolicyStage(deps: AuthpolicyDeps): Stage {
   const i = deps.inputs;
+  if (i['authpolicy-mode'] === 'arm') {
+    // Checked when the pipeline is built, before any stage runs.
+    const missing = (['azure-subscription-id', 'resource-group', 'aio-instance'] as const).filter(
+      (k) => !i[k],
+    );
+    if (missing.length > 0) {
+      throw new InputError(
+        missing.map((k) => ({
+          input: k,
+          source: 'authpolicy-mode arm',
+          problem: 'is required to find the IoT Operations instance in Azure Resource Manager',
+          expected: k === 'azure-subscription-id' ? 'a subscription GUID' : 'a name',
+          example: `${k}: ${k === 'azure-subscription-id' ? '${{ vars.AZURE_SUBSCRIPTION_ID }}' : k === 'resource-group' ? 'rg-plant7' : 'aio-plant7'} (or authpolicy-mode: kubernetes for test clusters)`,
+        })),
+      );
+    }
+  }
   const s: PolicySettings = {
     authenticationName: i['broker-authentication'],
     listenerName: i['broker-listener'],
@@ -45,9 +63,14 @@ export function createAuthpolicyStage(deps: AuthpolicyDeps): Stage {
   const store = async (): Promise<BrokerStore> => {
     if (deps.brokerStore) return deps.brokerStore();
     if (i['authpolicy-mode'] === 'arm') {
-      throw new Error(
-        "authpolicy-mode 'arm' needs Azure credentials, which this version cannot use yet; set authpolicy-mode: kubernetes (test clusters) to change the broker's custom resources directly",
-      );
+      const { armBrokerStore } = await import('../../aio/arm-broker-store.js');
+      const azure = await deps.azure();
+      return armBrokerStore(azure, {
+        subscriptionId: (i['azure-subscription-id'] ?? azure.subscriptionId)!,
+        resourceGroup: i['resource-group']!,
+        instance: i['aio-instance']!,
+        broker: i.broker,
+      });
     }
     return kubeBrokerStore(await deps.kube(), i['aio-namespace']);
   };

@@ -1,0 +1,68 @@
+// Before any stage runs: can we reach what the selected stages need? Plan mode reports what it could not
+// reach and goes on (those stages are skipped); apply mode stops with the fix, having changed nothing.
+import { STAGE_CATALOG, type StageName } from '../config/catalog.js';
+import type { Inputs } from '../config/input-specs.js';
+import type { ClusterProbeResult } from '../kube/cluster-probe.js';
+import type { StageDeps } from '../stages/stage-deps.js';
+
+/** A failure found before any stage ran; nothing was changed. */
+export class PreflightError extends Error {
+  override name = 'PreflightError';
+}
+
+export interface PreflightResult {
+  notes: string[];
+  /** Stage -> why it cannot run (plan mode only; apply mode throws instead). */
+  skip: Map<string, string>;
+}
+
+/** Whether a stage needs Azure with these inputs (authpolicy only in arm mode). */
+export function needsAzure(stage: StageName, inputs: Inputs): boolean {
+  if (stage === 'authpolicy') return inputs['authpolicy-mode'] === 'arm';
+  return STAGE_CATALOG[stage].requires.includes('azure');
+}
+
+export async function preflight(
+  inputs: Inputs,
+  runnable: readonly StageName[],
+  mode: 'plan' | 'apply',
+  checks: { probeCluster: () => Promise<ClusterProbeResult>; azure: StageDeps['azure'] },
+): Promise<PreflightResult> {
+  const notes: string[] = [];
+  const skip = new Map<string, string>();
+  const stop = (what: string, stages: readonly string[]): void => {
+    if (mode === 'apply')
+      throw new PreflightError(`${what} Stages that need it: ${stages.join(', ')}. Nothing was changed.`);
+    notes.push(`${what} Stages that need it (${stages.join(', ')}) cannot be planned.`);
+  };
+
+  const clusterStages = inputs.stages.filter((s) => STAGE_CATALOG[s].requires.includes('cluster'));
+  if (clusterStages.length > 0) {
+    const probe = await checks.probeCluster();
+    if (probe.reachable) {
+      notes.push(
+        `Cluster reached: ${probe.server} (${probe.version ?? 'version unknown'}) via ${probe.via}.`,
+      );
+    } else {
+      const what = `Could not reach the Kubernetes cluster via ${probe.via}: ${probe.problem}. Fix: ${probe.fix}.`;
+      const blocked = clusterStages.filter((s) => runnable.includes(s));
+      if (mode === 'apply' && blocked.length > 0) stop(what, blocked);
+      else notes.push(`${what} Stages that need it (${clusterStages.join(', ')}) cannot be planned.`);
+      for (const s of clusterStages) skip.set(s, 'cluster unreachable (see above)');
+    }
+  }
+
+  const azureStages = runnable.filter((s) => needsAzure(s, inputs) && !skip.has(s));
+  if (azureStages.length > 0) {
+    try {
+      const azure = await checks.azure();
+      // A token now proves the whole sign-in path (ID token, federated credential, tenant) before any change.
+      await azure.credential.getToken(azure.clientOptions.credentialScopes);
+      notes.push(`Azure: signed in with ${azure.describe}.`);
+    } catch (e) {
+      stop(`${e instanceof Error ? e.message : String(e)}.`, azureStages);
+      for (const s of azureStages) skip.set(s, 'Azure sign-in failed (see above)');
+    }
+  }
+  return { notes, skip };
+}

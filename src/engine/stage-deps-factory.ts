@@ -1,0 +1,31 @@
+// The clients stages get, built lazily and once per run: nothing heavy loads unless a stage asks for it.
+import type { AzureAccess } from '../azure/azure-access.js';
+import type { Inputs } from '../config/input-specs.js';
+import type { KubeClient } from '../kube/kube-client.js';
+import type { StageDeps } from '../stages/stage-deps.js';
+import type { EngineDeps } from './run-command.js';
+
+export function buildStageDeps(inputs: Inputs, deps: EngineDeps): StageDeps {
+  let kube: Promise<KubeClient> | undefined;
+  let azure: Promise<AzureAccess> | undefined;
+  const mask = deps.mask ?? (() => undefined);
+  return {
+    inputs,
+    kube: () => (kube ??= import('../kube/node-kube-client.js').then((m) => m.kubeClientFromEnv(deps.env))),
+    azure: () =>
+      (azure ??= import('../azure/azure-credential.js').then((m) =>
+        m.createAzureAccess(
+          inputs,
+          {
+            env: deps.env,
+            mask,
+            log: { info: () => undefined, debug: () => undefined },
+            ...(deps.getIdToken ? { getIdToken: deps.getIdToken } : {}),
+          },
+          deps.azureEnvironment,
+        ),
+      )),
+    mask,
+    now: () => new Date(),
+  };
+}
