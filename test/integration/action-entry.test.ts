@@ -80,6 +80,7 @@ describe('dist/main.js', () => {
     const r = runEntry('main.js', {
       ...files,
       INPUT_COMMAND: 'plan',
+      'INPUT_AUTHPOLICY-MODE': 'kubernetes',
       KUBECONFIG: join(work, 'missing-kubeconfig'),
     });
     expect(r.code).toBe(0);
@@ -103,7 +104,11 @@ describe('dist/main.js', () => {
   test('run with an unreachable cluster fails before any stage, naming what it tried and the fix', () => {
     const files = runnerFiles('run');
     const kubeconfig = join(work, 'missing-kubeconfig');
-    const r = runEntry('main.js', { ...files, KUBECONFIG: kubeconfig });
+    const r = runEntry('main.js', {
+      ...files,
+      'INPUT_AUTHPOLICY-MODE': 'kubernetes',
+      KUBECONFIG: kubeconfig,
+    });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(
       `::error::Could not reach the Kubernetes cluster via KUBECONFIG=${kubeconfig}: no kubeconfig found at ${kubeconfig}. Fix: set KUBECONFIG`,

@@ -63,7 +63,9 @@ describe('litmus-aio CLI', () => {
   test('plan --json with a config file: machine-readable result on stdout', () => {
     const cfg = join(home, 'litmus-aio.yml');
     writeFileSync(cfg, 'summary: false\n');
-    const r = cli(['plan', '--config', cfg, '--json'], { KUBECONFIG: join(home, 'none') });
+    const r = cli(['plan', '--config', cfg, '--json', '--authpolicy-mode', 'kubernetes'], {
+      KUBECONFIG: join(home, 'none'),
+    });
     expect(r.code).toBe(0);
     const json = JSON.parse(r.out) as { mode: string; ok: boolean; notes: string[]; results: unknown[] };
     expect(json.mode).toBe('plan');
@@ -73,7 +75,11 @@ describe('litmus-aio CLI', () => {
   });
 
   test('LITMUS_AIO_COMMAND stands in for the positional command', () => {
-    const r = cli(['--json'], { LITMUS_AIO_COMMAND: 'plan', KUBECONFIG: join(home, 'none') });
+    const r = cli(['--json'], {
+      LITMUS_AIO_COMMAND: 'plan',
+      LITMUS_AIO_AUTHPOLICY_MODE: 'kubernetes',
+      KUBECONFIG: join(home, 'none'),
+    });
     expect(r.code).toBe(0);
     expect((JSON.parse(r.out) as { mode: string }).mode).toBe('plan');
   });
