@@ -21,6 +21,8 @@ export interface AzureAccess {
 export interface AzureEnvironment {
   authorityHost?: string;
   resourceManager?: string;
+  /** The token scope for Resource Manager when it differs from `<resourceManager>/.default`. */
+  armScope?: string;
   caPem?: string;
   retryOptions?: { retryDelayInMs?: number; maxRetryDelayInMs?: number };
 }

@@ -168,7 +168,7 @@ export async function createAzureAccess(
     resourceManager,
     clientOptions: {
       endpoint: resourceManager,
-      credentialScopes: [armScope(resourceManager)],
+      credentialScopes: [environment.armScope ?? armScope(resourceManager)],
       ...tls,
       ...(environment.retryOptions ? { retryOptions: environment.retryOptions } : {}),
     },

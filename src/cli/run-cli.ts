@@ -49,7 +49,13 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
   });
   const reporter = createTerminalReporter(deps, { json: args.json, verbose: args.verbose });
   try {
-    const summary = await runCommand(inputs, { ...deps, reporter, cleanup });
+    const summary = await runCommand(inputs, {
+      ...deps,
+      reporter,
+      cleanup,
+      // Inside a GitHub Actions job the CLI can use the job's OIDC token too (same protocol as the action).
+      getIdToken: async (audience) => (await import('@actions/core')).getIDToken(audience),
+    });
     return summary.ok ? 0 : 1;
   } catch (e) {
     if (e instanceof InputError) {

@@ -60,13 +60,11 @@ export const AZURE_INPUTS = defineInputs({
     expected: 'a resource group name',
     example: 'resource-group: rg-plant7',
     schema: z.optional(
-      z
-        .string()
-        .check(
-          z.regex(/^[-\w._()]{1,90}$/, {
-            error: (iss) => `${quote(iss.input)} is not a valid resource group name`,
-          }),
-        ),
+      z.string().check(
+        z.regex(/^[-\w._()]{1,90}$/, {
+          error: (iss) => `${quote(iss.input)} is not a valid resource group name`,
+        }),
+      ),
     ),
   },
   'aio-instance': {

@@ -16,4 +16,5 @@ export type ActionsCore = Pick<
   | 'endGroup'
   | 'saveState'
   | 'getState'
+  | 'getIDToken'
 > & { summary: Pick<typeof core.summary, 'addRaw' | 'write'> };

@@ -40,6 +40,7 @@ export async function runAction(core: ActionsCore, deps: ActionDeps): Promise<vo
       reporter,
       cleanup,
       mask: (s) => maskSecret(core, s),
+      getIdToken: (audience) => core.getIDToken(audience),
     });
     if (!summary.ok) {
       const failed = summary.results.filter((r) => r.status === 'failed').map((r) => r.stage);

@@ -35,6 +35,9 @@ export function recordingCore(inputs: Record<string, string> = {}): RecordingCor
     endGroup: () => void c.lines.push('::endgroup::'),
     saveState: (k, v) => void (c.state[k] = String(v)),
     getState: (k) => c.state[k] ?? '',
+    getIDToken: async () => {
+      throw new Error('recording core: no ID token');
+    },
     summary: {
       addRaw(text: string) {
         pending += text;

@@ -8,7 +8,8 @@ const MIN_PARTIAL = 4;
 
 export function maskSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join(MASK);
+  // Longest first, so a secret containing another is masked whole.
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) if (s) out = out.split(s).join(MASK);
   return out;
 }
 
