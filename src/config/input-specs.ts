@@ -5,12 +5,14 @@ import type { InputSpec } from './input-spec.js';
 import { AUTHPOLICY_INPUTS } from './inputs-authpolicy.js';
 import { AZURE_INPUTS } from './inputs-azure.js';
 import { CERTS_INPUTS } from './inputs-certs.js';
+import { CLUSTER_ACCESS_INPUTS } from './inputs-cluster-access.js';
 import { CLUSTER_INPUTS } from './inputs-cluster.js';
 import { CORE_INPUTS } from './inputs-core.js';
 import { SMOKE_INPUTS } from './inputs-smoke.js';
 
 const ALL_INPUTS = {
   ...CORE_INPUTS,
+  ...CLUSTER_ACCESS_INPUTS,
   ...CLUSTER_INPUTS,
   ...AZURE_INPUTS,
   ...CERTS_INPUTS,

@@ -3,6 +3,8 @@
 import { STAGE_CATALOG, type StageName } from '../config/catalog.js';
 import type { Inputs } from '../config/input-specs.js';
 import type { ClusterProbeResult } from '../kube/cluster-probe.js';
+import type { AccessCheck } from '../kube/kube-client.js';
+import { dedupe, requiredPermissions, rulesFor } from '../kube/required-permissions.js';
 import type { StageDeps } from '../stages/stage-deps.js';
 
 /** A failure found before any stage ran; nothing was changed. */
@@ -22,11 +24,44 @@ export function needsAzure(stage: StageName, inputs: Inputs): boolean {
   return STAGE_CATALOG[stage].requires.includes('azure');
 }
 
+/** Asks the API server (SelfSubjectAccessReview) for every permission the stages need; lists all that are missing. */
+async function checkPermissions(
+  inputs: Inputs,
+  stages: StageName[],
+  mode: 'plan' | 'apply',
+  kube: StageDeps['kube'],
+  notes: string[],
+  skip: Map<string, string>,
+): Promise<void> {
+  if (stages.length === 0) return;
+  const wanted = dedupe(stages.flatMap((s) => requiredPermissions(s, inputs)));
+  const denied = await (await kube()).denied(wanted);
+  if (denied.length === 0) return;
+  const list = denied.map(
+    (d) =>
+      `${d.verb} ${d.group ? `${d.group}/` : ''}${d.resource}${d.namespace ? ` in ${d.namespace}` : ' (cluster-wide)'}`,
+  );
+  const blocked = stages.filter((s) =>
+    requiredPermissions(s, inputs).some((p) => denied.some((d) => sameCheck(d, p))),
+  );
+  const message = `The cluster identity lacks ${denied.length} permission(s) that stages ${blocked.join(', ')} need: ${list.join('; ')}. Fix: grant these rules (see docs/permissions.md and deploy/rbac/):\n${rulesFor(denied)}`;
+  if (mode === 'apply') throw new PreflightError(`${message}\nNothing was changed.`);
+  notes.push(message);
+  for (const s of blocked) skip.set(s, 'missing Kubernetes permissions (see above)');
+}
+
+const sameCheck = (a: AccessCheck, b: AccessCheck): boolean =>
+  a.verb === b.verb && a.group === b.group && a.resource === b.resource && a.namespace === b.namespace;
+
 export async function preflight(
   inputs: Inputs,
   runnable: readonly StageName[],
   mode: 'plan' | 'apply',
-  checks: { probeCluster: () => Promise<ClusterProbeResult>; azure: StageDeps['azure'] },
+  checks: {
+    probeCluster: () => Promise<ClusterProbeResult>;
+    azure: StageDeps['azure'];
+    kube: StageDeps['kube'];
+  },
 ): Promise<PreflightResult> {
   const notes: string[] = [];
   const skip = new Map<string, string>();
@@ -42,6 +77,14 @@ export async function preflight(
     if (probe.reachable) {
       notes.push(
         `Cluster reached: ${probe.server} (${probe.version ?? 'version unknown'}) via ${probe.via}.`,
+      );
+      await checkPermissions(
+        inputs,
+        clusterStages.filter((s) => runnable.includes(s)),
+        mode,
+        checks.kube,
+        notes,
+        skip,
       );
     } else {
       const what = `Could not reach the Kubernetes cluster via ${probe.via}: ${probe.problem}. Fix: ${probe.fix}.`;

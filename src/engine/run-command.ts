@@ -2,7 +2,10 @@
 import { STAGE_NAMES, type StageName } from '../config/catalog.js';
 import { InputError } from '../config/input-error.js';
 import type { Inputs } from '../config/input-specs.js';
+import { ClusterAccessError, prepareClusterAccess } from '../kube/cluster-access.js';
 import { probeCluster as defaultProbe, type ClusterProbeResult } from '../kube/cluster-probe.js';
+import type { KubeClient } from '../kube/kube-client.js';
+import type { KubeconfigSource } from '../kube/kubeconfig-source.js';
 import type { CleanupRegistry } from '../pipeline/cleanup.js';
 import { runPipeline } from '../pipeline/engine.js';
 import type { PipelineSummary, Reporter } from '../pipeline/reporter.js';
@@ -22,6 +25,8 @@ export interface EngineDeps {
   probeCluster?: (env: NodeJS.ProcessEnv) => Promise<ClusterProbeResult>;
   /** Registers a secret so no output shows it (GitHub: core.setSecret). */
   mask?: (secret: string) => void;
+  /** A ready Kubernetes client (tests); by default one is built from the cluster-access inputs. */
+  kubeClient?: KubeClient;
   /** GitHub's ID token for an audience (the action passes core.getIDToken). */
   getIdToken?: (audience: string) => Promise<string>;
   /** Endpoints and CA for clouds the inputs do not name (Azure Stack, the test stand-ins). */
@@ -58,14 +63,27 @@ export async function runCommand(inputs: Inputs, deps: EngineDeps): Promise<Pipe
   if (missing.length > 0) notes.push(`Stages ${missing.join(', ')} are ${unavailable('')}: skipped.`);
 
   const runnable = inputs.stages.filter((s) => registry[s]);
-  const stageDeps = buildStageDeps(inputs, deps);
+  let source: KubeconfigSource;
+  try {
+    source = await prepareClusterAccess(inputs, {
+      env: deps.env,
+      cleanup: deps.cleanup,
+      mask: deps.mask ?? (() => undefined),
+    });
+  } catch (e) {
+    if (e instanceof ClusterAccessError) throw new PreflightError(`${e.message}. Nothing was changed.`);
+    throw e;
+  }
+  const stageDeps = buildStageDeps(inputs, deps, source);
   // Building the stages checks their cross-input rules (an InputError) before anything is contacted.
   const built = new Map<string, Stage>();
   for (const name of runnable) built.set(name, await registry[name as StageName]!(stageDeps));
 
   const checked = await preflight(inputs, runnable, mode, {
-    probeCluster: () => (deps.probeCluster ?? defaultProbe)(deps.env),
+    probeCluster: () =>
+      deps.probeCluster ? deps.probeCluster(deps.env) : defaultProbe(deps.env, 5000, source),
     azure: stageDeps.azure,
+    kube: stageDeps.kube,
   });
   notes.push(...checked.notes);
   for (const [s, why] of checked.skip) if (!preSkipped.has(s)) preSkipped.set(s, why);

@@ -2,16 +2,20 @@
 import type { AzureAccess } from '../azure/azure-access.js';
 import type { Inputs } from '../config/input-specs.js';
 import type { KubeClient } from '../kube/kube-client.js';
+import type { KubeconfigSource } from '../kube/kubeconfig-source.js';
 import type { StageDeps } from '../stages/stage-deps.js';
 import type { EngineDeps } from './run-command.js';
 
-export function buildStageDeps(inputs: Inputs, deps: EngineDeps): StageDeps {
+export function buildStageDeps(inputs: Inputs, deps: EngineDeps, source: KubeconfigSource): StageDeps {
   let kube: Promise<KubeClient> | undefined;
   let azure: Promise<AzureAccess> | undefined;
   const mask = deps.mask ?? (() => undefined);
   return {
     inputs,
-    kube: () => (kube ??= import('../kube/node-kube-client.js').then((m) => m.kubeClientFromEnv(deps.env))),
+    kube: () =>
+      (kube ??= deps.kubeClient
+        ? Promise.resolve(deps.kubeClient)
+        : import('../kube/node-kube-client.js').then((m) => m.kubeClientFromSource(source))),
     azure: () =>
       (azure ??= import('../azure/azure-credential.js').then((m) =>
         m.createAzureAccess(

@@ -2,7 +2,7 @@
 // The Kubernetes client is imported lazily: it must stay off the input-validation path (cold start).
 import { request, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
-import { kubeconfigSource } from './kubeconfig-source.js';
+import { kubeconfigSource, type KubeconfigSource } from './kubeconfig-source.js';
 
 export interface ClusterProbeResult {
   reachable: boolean;
@@ -17,8 +17,11 @@ export interface ClusterProbeResult {
 const KUBECONFIG_FIX =
   'set KUBECONFIG (or write ~/.kube/config) to a kubeconfig for the cluster; on GitHub runners, get one from your cluster access step first';
 
-export async function probeCluster(env: NodeJS.ProcessEnv, timeoutMs = 5000): Promise<ClusterProbeResult> {
-  const source = kubeconfigSource(env);
+export async function probeCluster(
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 5000,
+  source: KubeconfigSource = kubeconfigSource(env),
+): Promise<ClusterProbeResult> {
   if (source.kind === 'none') {
     return {
       reachable: false,
@@ -36,7 +39,7 @@ export async function probeCluster(env: NodeJS.ProcessEnv, timeoutMs = 5000): Pr
       via = 'in-cluster service account';
     } else {
       kc.loadFromFile(source.path);
-      via = `${source.fromEnv ? `KUBECONFIG=${source.path}` : source.path} (context ${kc.getCurrentContext() || 'none'})`;
+      via = `${source.label ?? (source.fromEnv ? `KUBECONFIG=${source.path}` : source.path)} (context ${kc.getCurrentContext() || 'none'})`;
     }
   } catch (e) {
     const file = source.kind === 'file' ? source.path : 'in-cluster config';

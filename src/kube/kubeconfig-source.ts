@@ -5,7 +5,12 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 export type KubeconfigSource =
-  | { kind: 'file'; path: string; fromEnv: boolean }
+  | {
+      kind: 'file';
+      path: string;
+      fromEnv: boolean;
+      /** How to name it in messages (default: the path). */ label?: string;
+    }
   | { kind: 'in-cluster' }
   | { kind: 'none'; looked: string };
 

@@ -9,7 +9,7 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { kubeconfigSource } from './kubeconfig-source.js';
+import type { KubeconfigSource } from './kubeconfig-source.js';
 import {
   describeRef,
   KubeApiError,
@@ -157,8 +157,7 @@ export function kubeClientFromConfig(kc: KubeConfig, fieldManager = 'litmus-aio'
 }
 
 /** A client for the kubeconfig this run uses (see kubeconfig-source.ts). */
-export function kubeClientFromEnv(env: NodeJS.ProcessEnv): KubeClient {
-  const source = kubeconfigSource(env);
+export function kubeClientFromSource(source: KubeconfigSource): KubeClient {
   const kc = new KubeConfig();
   if (source.kind === 'file') kc.loadFromFile(source.path);
   else if (source.kind === 'in-cluster') kc.loadFromCluster();

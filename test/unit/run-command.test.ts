@@ -4,6 +4,7 @@ import type { Inputs } from '../../src/config/input-specs.js';
 import { resolveInputs } from '../../src/config/validate-inputs.js';
 import { PreflightError, runCommand } from '../../src/engine/run-command.js';
 import type { ClusterProbeResult } from '../../src/kube/cluster-probe.js';
+import type { KubeClient } from '../../src/kube/kube-client.js';
 import { createCleanupRegistry } from '../../src/pipeline/cleanup.js';
 import type { Stage } from '../../src/pipeline/stage.js';
 import type { StageRegistry } from '../../src/stages/registry.js';
@@ -55,6 +56,8 @@ const deps = (calls: string[], probe: ClusterProbeResult) => {
     env: {},
     registry: registryWith(calls),
     probeCluster: async () => probe,
+    // Every permission granted: SelfSubjectAccessReview answers are tested against the stand-in elsewhere.
+    kubeClient: { denied: async () => [] } as unknown as KubeClient,
   };
 };
 

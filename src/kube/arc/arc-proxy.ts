@@ -293,7 +293,7 @@ export async function startArcProxy(o: ArcProxyOptions): Promise<ArcProxy> {
   await pollUntil(() => exitInfo !== undefined || aborted() || kubeconfigFresh(), {
     timeoutMs: Math.max(0, deadline - performance.now()),
     initialDelayMs: 20,
-    maxDelayMs: 200,
+    maxDelayMs: 100, // a stat() per 100 ms: cheap, and keeps detection well within a second
     signal: wake,
   });
   if (aborted()) return fail(() => 'Starting the Arc proxy was cancelled.', 'aborted');

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{existsSync as i}from"node:fs";import{homedir as t}from"node:os";import{join as f}from"node:path";function k(o){let n=(o.KUBECONFIG??"").split(":").find(r=>r.length>0);if(n)return i(n)?{kind:"file",path:n,fromEnv:!0}:{kind:"none",looked:n};let e=f(o.HOME||t(),".kube","config");return i(e)?{kind:"file",path:e,fromEnv:!1}:o.KUBERNETES_SERVICE_HOST?{kind:"in-cluster"}:{kind:"none",looked:e}}export{k as a};

@@ -1,0 +1,56 @@
+// Resolves `cluster-access` into the kubeconfig source this run uses. A kubeconfig given as an input is
+// written mode 0600 in a 0700 directory under RUNNER_TEMP and registered for removal by the post step.
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Inputs } from '../config/input-specs.js';
+import type { CleanupRegistry } from '../pipeline/cleanup.js';
+import { kubeconfigSource, type KubeconfigSource } from './kubeconfig-source.js';
+
+export class ClusterAccessError extends Error {
+  override name = 'ClusterAccessError';
+}
+
+/** The kubeconfig input may be YAML or base64 of it (secrets often hold the latter). */
+export function decodeKubeconfig(value: string): string {
+  const text = value.trim();
+  if (/^(apiVersion|kind|clusters|contexts|current-context|users|preferences)\s*:/m.test(text))
+    return `${text}\n`;
+  const decoded = Buffer.from(text.replace(/\s+/g, ''), 'base64').toString('utf8');
+  if (/^(apiVersion|clusters)\s*:/m.test(decoded)) return decoded;
+  throw new ClusterAccessError(
+    "Input 'kubeconfig' is neither kubeconfig YAML nor base64 of it (no 'apiVersion:' or 'clusters:' found). Fix: pass the file's content, e.g. kubeconfig: ${{ secrets.EDGE_KUBECONFIG }}",
+  );
+}
+
+export async function prepareClusterAccess(
+  inputs: Pick<Inputs, 'cluster-access' | 'kubeconfig'>,
+  ctx: { env: NodeJS.ProcessEnv; cleanup: CleanupRegistry; mask: (secret: string) => void },
+): Promise<KubeconfigSource> {
+  switch (inputs['cluster-access']) {
+    case 'in-cluster':
+      if (!ctx.env['KUBERNETES_SERVICE_HOST']) {
+        throw new ClusterAccessError(
+          'cluster-access is in-cluster but KUBERNETES_SERVICE_HOST is not set: this runner is not running in a Kubernetes pod. Fix: use cluster-access: kubeconfig or arc',
+        );
+      }
+      return { kind: 'in-cluster' };
+    case 'arc':
+      throw new ClusterAccessError(
+        'cluster-access: arc is not wired into this version yet. Fix: run `az connectedk8s proxy` in an earlier step and use cluster-access: kubeconfig with the kubeconfig it writes',
+      );
+    case 'kubeconfig': {
+      if (!inputs.kubeconfig) return kubeconfigSource(ctx.env);
+      const content = decodeKubeconfig(inputs.kubeconfig);
+      ctx.mask(content); // the decoded form too: its token and keys are the secret parts
+      const base = ctx.env['RUNNER_TEMP'] || tmpdir();
+      const dir = await mkdtemp(join(base, 'litmus-aio-kube-'));
+      await chmod(dir, 0o700);
+      // Registered before writing: even a crash right after leaves nothing behind once post runs.
+      ctx.cleanup.add({ kind: 'path', path: dir, label: 'kubeconfig from the kubeconfig input' });
+      const path = join(dir, 'kubeconfig');
+      await writeFile(path, content, { mode: 0o600 });
+      return { kind: 'file', path, fromEnv: false, label: "the 'kubeconfig' input" };
+    }
+  }
+}
