@@ -7,7 +7,7 @@ import { createCleanupRegistry } from '../pipeline/cleanup.js';
 import type { ActionsCore } from './actions-core.js';
 import { maskSecret } from './mask.js';
 
-export interface ActionDeps extends Pick<EngineDeps, 'registry' | 'probeCluster' | 'signal'> {
+export interface ActionDeps extends Pick<EngineDeps, 'registry' | 'probeCluster' | 'signal' | 'kubeClient'> {
   env: NodeJS.ProcessEnv;
 }
 

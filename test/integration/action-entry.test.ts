@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as core from '@actions/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runAction } from '../../src/github/run-action.js';
+import type { KubeClient } from '../../src/kube/kube-client.js';
 import type { Stage } from '../../src/pipeline/stage.js';
 import { freshBundle, NODE } from '../support/fresh-bundle.js';
 
@@ -147,6 +148,7 @@ describe('post step', () => {
         env: process.env,
         registry: { certs: async () => failing },
         probeCluster: async () => ({ reachable: true, via: 'test', server: 'https://127.0.0.1:1' }),
+        kubeClient: { denied: async () => [] } as unknown as KubeClient,
       });
     } finally {
       process.env = saved;
