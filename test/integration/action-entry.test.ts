@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runAction } from '../../src/github/run-action.js';
 import type { KubeClient } from '../../src/kube/kube-client.js';
 import type { Stage } from '../../src/pipeline/stage.js';
+import { parseFileCommands, runEntryAsync as runEntryAsync2 } from '../support/action-runner.js';
 import { freshBundle, NODE } from '../support/fresh-bundle.js';
 
 let dist: Awaited<ReturnType<typeof freshBundle>>;
@@ -31,29 +32,8 @@ function runnerFiles(name: string) {
   return files;
 }
 
-/** Parses `name<<delimiter\nvalue\ndelimiter` blocks, as the runner does. */
-function parseFileCommands(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const re = /^(.+?)<<(ghadelimiter_[\w-]+)\n([\s\S]*?)\n\2$/gm;
-  for (const m of text.matchAll(re)) out[m[1]!] = m[3]!;
-  return out;
-}
-
-/** Async, so this process keeps reaping its own children while the entry runs (spawnSync would block that). */
-function runEntryAsync(
-  entry: string,
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [join(dist.dir, entry)], {
-      env: { PATH: process.env['PATH'] ?? '', HOME: work, ...env },
-    });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout }));
-  });
-}
+const runEntryAsync = (entry: string, env: Record<string, string>) =>
+  runEntryAsync2(dist.dir, entry, env, work);
 
 function runEntry(entry: string, env: Record<string, string>) {
   const r = spawnSync(NODE, [join(dist.dir, entry)], {

@@ -1,11 +1,11 @@
 // The `kubeconfig` input through the bundled action: written 0600 under RUNNER_TEMP, masked, used, and
 // removed by the post step.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { freshBundle, NODE } from '../support/fresh-bundle.js';
+import { parseFileCommands, runEntryAsync } from '../support/action-runner.js';
+import { freshBundle } from '../support/fresh-bundle.js';
 import { startSandbox, type Sandbox } from '../support/sandbox/index.js';
 
 let dist: Awaited<ReturnType<typeof freshBundle>>;
@@ -20,24 +20,8 @@ afterAll(async () => {
   await sb.stop();
 });
 
-function runEntry(
-  entry: string,
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [join(dist.dir, entry)], {
-      env: { PATH: process.env['PATH'] ?? '', HOME: work, ...env },
-    });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout }));
-  });
-}
-const parse = (text: string): Record<string, string> =>
-  Object.fromEntries(
-    [...text.matchAll(/^(.+?)<<(ghadelimiter_[\w-]+)\n([\s\S]*?)\n\2$/gm)].map((m) => [m[1]!, m[3]!]),
-  );
+const runEntry = (entry: string, env: Record<string, string>) => runEntryAsync(dist.dir, entry, env, work);
+const parse = parseFileCommands;
 
 test('a base64 kubeconfig input is used, masked, written 0600, and removed by post', async () => {
   const runnerTemp = mkdtempSync(join(work, 'runner-temp-'));

@@ -124,6 +124,9 @@ export function fixForAzOutput(
   o: Pick<ArcProxyOptions, 'cluster' | 'resourceGroup' | 'port' | 'subscription'>,
 ): string {
   const where = `cluster '${o.cluster}' in resource group '${o.resourceGroup}'${o.subscription ? ` (subscription ${o.subscription})` : ''}`;
+  if (/uses port 47010 internally/i.test(output)) {
+    return "port 47010 is the Arc proxy's internal port: choose another arc-proxy-port (default 47011)";
+  }
   if (/Port 47010 is already in use/i.test(output)) {
     return 'port 47010 is used internally by the Arc proxy: stop the process holding it (an earlier az connectedk8s proxy?)';
   }
