@@ -63,21 +63,14 @@ export async function runCommand(inputs: Inputs, deps: EngineDeps): Promise<Pipe
   if (missing.length > 0) notes.push(`Stages ${missing.join(', ')} are ${unavailable('')}: skipped.`);
 
   const runnable = inputs.stages.filter((s) => registry[s]);
-  let source: KubeconfigSource;
-  try {
-    source = await prepareClusterAccess(inputs, {
-      env: deps.env,
-      cleanup: deps.cleanup,
-      mask: deps.mask ?? (() => undefined),
-    });
-  } catch (e) {
-    if (e instanceof ClusterAccessError) throw new PreflightError(`${e.message}. Nothing was changed.`);
-    throw e;
-  }
-  const stageDeps = buildStageDeps(inputs, deps, source);
+  // The cluster connection is made after the stages are built: the kubeconfig source is only read when a stage
+  // first asks for its client.
+  const box: { source?: KubeconfigSource } = {};
+  const stageDeps = buildStageDeps(inputs, deps, () => box.source!);
   // Building the stages checks their cross-input rules (an InputError) before anything is contacted.
   const built = new Map<string, Stage>();
   for (const name of runnable) built.set(name, await registry[name as StageName]!(stageDeps));
+  const source = (box.source = await connectCluster(inputs, deps));
 
   const checked = await preflight(inputs, runnable, mode, {
     probeCluster: () =>
@@ -98,4 +91,21 @@ export async function runCommand(inputs: Inputs, deps: EngineDeps): Promise<Pipe
     knownStages: STAGE_NAMES,
     notes,
   });
+}
+
+/** cluster-access -> a kubeconfig source (for arc: a running proxy registered for cleanup). */
+async function connectCluster(inputs: Inputs, deps: EngineDeps): Promise<KubeconfigSource> {
+  try {
+    return await prepareClusterAccess(inputs, {
+      env: deps.env,
+      cleanup: deps.cleanup,
+      mask: deps.mask ?? (() => undefined),
+      ...(deps.getIdToken ? { getIdToken: deps.getIdToken } : {}),
+      log: deps.reporter.stageLogger('cluster-access'),
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+  } catch (e) {
+    if (e instanceof ClusterAccessError) throw new PreflightError(`${e.message}. Nothing was changed.`);
+    throw e;
+  }
 }

@@ -6,7 +6,7 @@ import type { KubeconfigSource } from '../kube/kubeconfig-source.js';
 import type { StageDeps } from '../stages/stage-deps.js';
 import type { EngineDeps } from './run-command.js';
 
-export function buildStageDeps(inputs: Inputs, deps: EngineDeps, source: KubeconfigSource): StageDeps {
+export function buildStageDeps(inputs: Inputs, deps: EngineDeps, source: () => KubeconfigSource): StageDeps {
   let kube: Promise<KubeClient> | undefined;
   let azure: Promise<AzureAccess> | undefined;
   const mask = deps.mask ?? (() => undefined);
@@ -15,7 +15,7 @@ export function buildStageDeps(inputs: Inputs, deps: EngineDeps, source: Kubecon
     kube: () =>
       (kube ??= deps.kubeClient
         ? Promise.resolve(deps.kubeClient)
-        : import('../kube/node-kube-client.js').then((m) => m.kubeClientFromSource(source))),
+        : import('../kube/node-kube-client.js').then((m) => m.kubeClientFromSource(source()))),
     azure: () =>
       (azure ??= import('../azure/azure-credential.js').then((m) =>
         m.createAzureAccess(

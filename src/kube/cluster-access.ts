@@ -4,7 +4,7 @@ import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Inputs } from '../config/input-specs.js';
-import type { CleanupRegistry } from '../pipeline/cleanup.js';
+import type { ArcAccessContext } from './arc/arc-access.js';
 import { kubeconfigSource, type KubeconfigSource } from './kubeconfig-source.js';
 
 export class ClusterAccessError extends Error {
@@ -23,10 +23,7 @@ export function decodeKubeconfig(value: string): string {
   );
 }
 
-export async function prepareClusterAccess(
-  inputs: Pick<Inputs, 'cluster-access' | 'kubeconfig'>,
-  ctx: { env: NodeJS.ProcessEnv; cleanup: CleanupRegistry; mask: (secret: string) => void },
-): Promise<KubeconfigSource> {
+export async function prepareClusterAccess(inputs: Inputs, ctx: ArcAccessContext): Promise<KubeconfigSource> {
   switch (inputs['cluster-access']) {
     case 'in-cluster':
       if (!ctx.env['KUBERNETES_SERVICE_HOST']) {
@@ -35,10 +32,20 @@ export async function prepareClusterAccess(
         );
       }
       return { kind: 'in-cluster' };
-    case 'arc':
-      throw new ClusterAccessError(
-        'cluster-access: arc is not wired into this version yet. Fix: run `az connectedk8s proxy` in an earlier step and use cluster-access: kubeconfig with the kubeconfig it writes',
-      );
+    case 'arc': {
+      const missing = (['arc-cluster', 'resource-group'] as const).filter((k) => !inputs[k]);
+      if (missing.length > 0) {
+        throw new ClusterAccessError(
+          `cluster-access is arc but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set. Fix: name the Arc-enabled cluster and its resource group, e.g. arc-cluster: edge-cluster-01, resource-group: rg-plant7`,
+        );
+      }
+      const { startArcAccess } = await import('./arc/arc-access.js');
+      try {
+        return await startArcAccess(inputs, ctx);
+      } catch (e) {
+        throw new ClusterAccessError((e as Error).message, { cause: e });
+      }
+    }
     case 'kubeconfig': {
       if (!inputs.kubeconfig) return kubeconfigSource(ctx.env);
       const content = decodeKubeconfig(inputs.kubeconfig);

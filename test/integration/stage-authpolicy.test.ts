@@ -40,7 +40,8 @@ async function run(over: Partial<Inputs> = {}, command: 'run' | 'plan' = 'run') 
   await sb.broker.settled();
   const writes = sb.kube.requests
     .slice(mark)
-    .filter((r) => r.verb && WRITES.has(r.verb))
+    // SelfSubjectAccessReviews (the permission preflight) are questions, not writes.
+    .filter((r) => r.verb && WRITES.has(r.verb) && r.resource !== 'selfsubjectaccessreviews')
     .map((r) => `${r.verb} ${r.resource}/${r.name ?? ''}`);
   const by = Object.fromEntries(summary.results.map((r) => [r.stage, r]));
   return { summary, certs: by['certs']!, authpolicy: by['authpolicy']!, writes };

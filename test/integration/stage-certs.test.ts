@@ -37,7 +37,8 @@ const WRITES = new Set(['create', 'update', 'patch', 'delete']);
 const writesSince = (mark: number) =>
   kube.requests
     .slice(mark)
-    .filter((r) => r.verb && WRITES.has(r.verb))
+    // SelfSubjectAccessReviews (the permission preflight) are questions, not writes.
+    .filter((r) => r.verb && WRITES.has(r.verb) && r.resource !== 'selfsubjectaccessreviews')
     .map((r) => `${r.verb} ${r.resource}/${r.name ?? ''}`);
 
 async function run(over: Partial<Inputs> = {}, command: 'run' | 'plan' = 'run') {
