@@ -39,7 +39,14 @@ export function jwtClaims(token: string): Claims {
 
 /** Turns Entra's AADSTS codes into the fix, using the last assertion's claims (never the assertion itself). */
 export function explainAzureError(e: unknown, last: Claims | undefined, clientId: string | undefined): Error {
-  const message = e instanceof Error ? e.message : String(e);
+  // Credentials wrap Entra's answer: look through the error, its response and its causes for the AADSTS code.
+  const parts: string[] = [];
+  for (let x: unknown = e, depth = 0; x && depth < 5; depth++) {
+    const err = x as { message?: string; errorResponse?: { errorDescription?: string }; cause?: unknown };
+    parts.push(err.message ?? String(x), err.errorResponse?.errorDescription ?? '');
+    x = err.cause;
+  }
+  const message = parts.filter(Boolean).join(' ');
   const code = /AADSTS(\d+)/.exec(message)?.[1];
   const claims = last
     ? `the GitHub ID token had iss '${last.iss}', sub '${last.sub}', aud '${String(last.aud)}'`
@@ -75,7 +82,7 @@ export function explainAzureError(e: unknown, last: Claims | undefined, clientId
         `Azure sign-in failed (AADSTS7000215: invalid client secret). Fix: use the secret's value, not its ID, in AZURE_CLIENT_SECRET`,
       );
     default:
-      return new AzureCredentialError(`Azure sign-in failed: ${message.split('\n')[0]}`);
+      return new AzureCredentialError(`Azure sign-in failed: ${(parts[0] ?? message).split('\n')[0]}`);
   }
 }
 
@@ -143,7 +150,11 @@ export async function createAzureAccess(
       describe = 'Azure CLI session (az login)';
       break;
     case 'environment':
-      inner = new identity.EnvironmentCredential({ authorityHost, ...tls });
+      inner = new identity.EnvironmentCredential({
+        authorityHost,
+        ...(environment.authorityHost ? { disableInstanceDiscovery: true } : {}),
+        ...tls,
+      });
       describe = `environment credential ${ports.env['AZURE_CLIENT_ID'] ?? '(AZURE_CLIENT_ID unset)'}`;
       break;
   }

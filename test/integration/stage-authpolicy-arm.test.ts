@@ -157,6 +157,47 @@ describe('Azure sign-in errors stop the run before any change', () => {
     }
   });
 
+  test('AADSTS700024 (the runner clock is off, so the assertion is outside its time range): says to check the clock', async () => {
+    az.oidc.configure({ clockSkewSeconds: -3600 });
+    try {
+      const err = (await run().catch((e: unknown) => e)) as Error;
+      expect(err.message).toMatch(
+        /^Azure sign-in failed \(AADSTS700024: the client assertion is not within its valid time range\): .*Fix: check the runner's clock/,
+      );
+      for (const t of az.oidc.issued) expect(err.message).not.toContain(t);
+    } finally {
+      az.oidc.configure({ clockSkewSeconds: 0 });
+    }
+  });
+
+  test('azure-credential environment with a wrong client secret: AADSTS7000215 explained, the secret never shown', async () => {
+    const secret = 'right-secret-value~0123456789';
+    az.entra.addApplication(az.tenantId, {
+      clientId: '9f8e7d6c-5b4a-4321-8765-0fedcba98765',
+      secrets: [secret],
+    });
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AZURE_TENANT_ID: az.tenantId,
+      AZURE_CLIENT_ID: '9f8e7d6c-5b4a-4321-8765-0fedcba98765',
+      AZURE_CLIENT_SECRET: 'the-secret-id-not-its-value',
+    });
+    try {
+      const err = (await run({ 'azure-credential': 'environment' }).catch((e: unknown) => e)) as Error;
+      expect(err.message).toMatch(
+        /^Azure sign-in failed \(AADSTS7000215: invalid client secret\)\. Fix: use the secret's value/,
+      );
+      expect(err.message).not.toContain('the-secret-id-not-its-value');
+      process.env['AZURE_CLIENT_SECRET'] = secret;
+      const ok = await run({ 'azure-credential': 'environment' });
+      expect(ok.summary.notes).toContain(
+        'Azure: signed in with environment credential 9f8e7d6c-5b4a-4321-8765-0fedcba98765.',
+      );
+    } finally {
+      process.env = saved;
+    }
+  });
+
   test('missing azure-client-id names the inputs to set', async () => {
     const err = (await run({ 'azure-client-id': undefined }).catch((e: unknown) => e)) as Error;
     expect(err.message).toMatch(
