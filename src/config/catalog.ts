@@ -52,7 +52,7 @@ export const STAGE_CATALOG: Readonly<Record<StageName, StageInfo>> = {
   },
   smoke: {
     name: 'smoke',
-    needs: ['authpolicy', 'connector'],
+    needs: ['certs', 'authpolicy', 'connector'],
     requires: ['cluster'],
     summary: 'connect to the broker with the client certificate, publish/subscribe a probe, report latency',
   },

@@ -159,3 +159,17 @@ describe('smoke stage', () => {
     );
   });
 });
+
+test('plan on a cluster where certs has not run yet: smoke says it will run once certs has created the certificate', async () => {
+  const summary = await runCommand(
+    { ...defaults, stages: ['certs', 'smoke'], stagesExplicit: true, namespace: 'fresh-ns', command: 'plan' },
+    {
+      reporter: recordingReporter(),
+      cleanup: createCleanupRegistry({ save: () => undefined, load: () => '' }),
+      env: { KUBECONFIG: sb.kubeconfig, HOME: sb.dir },
+    },
+  );
+  const smoke = summary.results.find((r) => r.stage === 'smoke')!;
+  expect(smoke.status).toBe('unchanged');
+  expect(smoke.details?.[0]).toMatch(/ \(once certs has created the client certificate\)$/);
+});

@@ -9,6 +9,7 @@ import type {
   Stored,
 } from '../../aio/broker-model.js';
 import { kubeBrokerStore } from '../../aio/kube-broker-store.js';
+import { STAGE_CATALOG } from '../../config/catalog.js';
 import { InputError } from '../../config/input-error.js';
 import type { Stage, StageContext, StageOutcome } from '../../pipeline/stage.js';
 import { jsonDiff } from '../../util/json-diff.js';
@@ -177,7 +178,7 @@ export function createAuthpolicyStage(deps: AuthpolicyDeps): Stage {
 
   return {
     name: 'authpolicy',
-    needs: ['certs'],
+    needs: STAGE_CATALOG.authpolicy.needs,
     async plan(ctx): Promise<StageOutcome> {
       const writes = await planWrites(ctx);
       return {

@@ -2,6 +2,7 @@
 // once, keeps it in a cluster Secret, re-issues only the leaf when due, publishes the root for the broker's
 // X.509 authentication, and records the broker's own CA fingerprint. A second run writes nothing.
 import { X509Certificate } from 'node:crypto';
+import { STAGE_CATALOG } from '../../config/catalog.js';
 import type { KeyAlgorithm } from '../../pki/algorithms.js';
 import { createIntermediateCa, createRootCa, issueClientLeaf } from '../../pki/chain.js';
 import { describeRef, type KubeClient, type KubeObject } from '../../kube/kube-client.js';
@@ -208,7 +209,7 @@ export function createCertsStage(deps: StageDeps): Stage {
 
   return {
     name: 'certs',
-    needs: [],
+    needs: STAGE_CATALOG.certs.needs,
     async plan(ctx): Promise<StageOutcome> {
       const o = await observe(await deps.kube());
       refuse(o);

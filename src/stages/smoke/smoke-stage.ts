@@ -2,6 +2,7 @@
 // from the certs Secret, trusting only the AIO CA bundle, over TLS to the broker's X.509 port. Reports
 // latencies; on failure, names the layer, what was expected and presented, and the input or stage to fix.
 import { randomBytes } from 'node:crypto';
+import { STAGE_CATALOG } from '../../config/catalog.js';
 import type { ConfigMapLike } from '../../kube/kube-objects.js';
 import { describeRef, type LocalForward } from '../../kube/kube-client.js';
 import { ProbeFailure, type TlsTarget } from '../../mqtt/diagnose.js';
@@ -58,15 +59,23 @@ export function createSmokeStage(deps: StageDeps): Stage {
 
   return {
     name: 'smoke',
-    needs: ['authpolicy', 'connector'],
-    async plan(): Promise<StageOutcome> {
-      await credentials(); // proves the inputs it needs exist, without connecting
+    needs: STAGE_CATALOG.smoke.needs,
+    async plan(ctx): Promise<StageOutcome> {
+      // Proves what it needs exists, without connecting; when certs runs first it will create the client
+      // certificate, so its absence now is expected rather than an error.
+      let pending = '';
+      try {
+        await credentials();
+      } catch (e) {
+        if (!ctx.upstream.has('certs')) throw e;
+        pending = ' (once certs has created the client certificate)';
+      }
       const topics = i['expect-topics'] ?? [];
       return {
         changed: false,
         changes: [],
         details: [
-          `would connect via ${via} as the client in ${describeRef(secretRef)} and round-trip ${i['smoke-messages']} QoS 1 messages on ${topicRoot}/<id>${topics.length ? `, then wait for data on ${topics.join(', ')}` : ''}`,
+          `would connect via ${via} as the client in ${describeRef(secretRef)} and round-trip ${i['smoke-messages']} QoS 1 messages on ${topicRoot}/<id>${topics.length ? `, then wait for data on ${topics.join(', ')}` : ''}${pending}`,
         ],
       };
     },
