@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { startSandbox, type Sandbox } from '../test/support/sandbox/index.js';
-import { probeTls } from '../test/support/peers/tls-probe.js';
 
 // scripts/run-ts.ts runs a bundled copy; argv[1] is this file's real path.
 const root = resolve(dirname(process.argv[1]!), '..');
@@ -69,24 +68,12 @@ try {
   await cli(sb, ['run', '--config', config, '--json']);
 
   say('5. The broker now accepts the client certificate from the cluster Secret:');
-  const secret = sb.kube.store.get('secrets', 'le-demo', 'litmusedge-mqtt-client') as unknown as
-    { data: Record<string, string> } | undefined;
-  if (secret) {
-    const d = (k: string): string => Buffer.from(secret.data[k] ?? '', 'base64').toString();
-    const verdict = await probeTls({
-      host: sb.broker.host,
-      port: sb.broker.port,
-      ca: sb.aioCa.cert,
-      servername: 'aio-broker',
-      cert: d('tls.crt'),
-      key: d('tls.key'),
-    });
-    console.log(
-      verdict.refused
-        ? `refused: ${verdict.code} ${verdict.message}`
-        : `accepted (TLS ${verdict.protocol}, leaf + intermediate)`,
-    );
-  }
+  const verdict = await sb.connectAsClient('le-demo');
+  console.log(
+    verdict.refused
+      ? `refused: ${verdict.code} ${verdict.message}`
+      : `accepted (TLS ${verdict.protocol}, leaf + intermediate)`,
+  );
   if (keep) {
     say('Sandbox left running: press Ctrl-C to stop it.');
     await new Promise(() => undefined);

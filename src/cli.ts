@@ -11,13 +11,11 @@ runCli(process.argv.slice(2), {
   err: process.stderr,
   signal: cancel.signal,
 }).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => process.exit(code), // never held open by an idle client connection (cleanup already ran)
   (e: unknown) => {
     process.stderr.write(
       `litmus-aio: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
     );
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

@@ -54,6 +54,19 @@ const header = (r: ObjectRef): KubernetesObject => ({
 export function kubeClientFromConfig(kc: KubeConfig, fieldManager = 'litmus-aio'): KubeClient {
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const authz = kc.makeApiClient(AuthorizationV1Api);
+  /** create and replace differ only in the verb; both record this tool as the field manager. */
+  const write = async <T extends KubeObject>(verb: 'create' | 'replace', obj: T): Promise<T> => {
+    try {
+      return (await objects[verb](
+        obj as KubernetesObject,
+        undefined,
+        undefined,
+        fieldManager,
+      )) as unknown as T;
+    } catch (e) {
+      return translate(e, `${verb} ${describeRef({ ...obj, ...obj.metadata })}`);
+    }
+  };
   return {
     server: kc.getCurrentCluster()?.server ?? 'unknown',
     async get<T extends KubeObject>(ref: ObjectRef) {
@@ -73,30 +86,8 @@ export function kubeClientFromConfig(kc: KubeConfig, fieldManager = 'litmus-aio'
         return translate(e, `list ${ref.kind}${ref.namespace ? ` in ${ref.namespace}` : ''}`);
       }
     },
-    async create<T extends KubeObject>(obj: T) {
-      try {
-        return (await objects.create(
-          obj as KubernetesObject,
-          undefined,
-          undefined,
-          fieldManager,
-        )) as unknown as T;
-      } catch (e) {
-        return translate(e, `create ${describeRef({ ...obj, ...obj.metadata })}`);
-      }
-    },
-    async replace<T extends KubeObject>(obj: T) {
-      try {
-        return (await objects.replace(
-          obj as KubernetesObject,
-          undefined,
-          undefined,
-          fieldManager,
-        )) as unknown as T;
-      } catch (e) {
-        return translate(e, `replace ${describeRef({ ...obj, ...obj.metadata })}`);
-      }
-    },
+    create: <T extends KubeObject>(obj: T) => write('create', obj),
+    replace: <T extends KubeObject>(obj: T) => write('replace', obj),
     async delete(ref: ObjectRef) {
       try {
         await objects.delete(header(ref));
@@ -112,12 +103,21 @@ export function kubeClientFromConfig(kc: KubeConfig, fieldManager = 'litmus-aio'
       const errors: string[] = [];
       const server = createServer((socket) => {
         sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
         socket.on('error', () => socket.destroy());
-        pf.portForwardService(namespace, service, [port], socket, null, socket).catch((e: unknown) => {
-          errors.push(`port-forward to Service ${namespace}/${service}:${port}: ${(e as Error).message}`);
-          socket.destroy();
-        });
+        pf.portForwardService(namespace, service, [port], socket, null, socket).then(
+          (tunnel) => {
+            // The tunnel's WebSocket outlives the local socket unless closed: it would keep the process alive.
+            const ws = typeof tunnel === 'function' ? tunnel() : tunnel;
+            const closeTunnel = (): void => ws?.close();
+            if (socket.destroyed) closeTunnel();
+            else socket.once('close', closeTunnel);
+          },
+          (e: unknown) => {
+            errors.push(`port-forward to Service ${namespace}/${service}:${port}: ${(e as Error).message}`);
+            socket.destroy();
+          },
+        );
+        socket.on('close', () => sockets.delete(socket));
       });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

@@ -1,5 +1,7 @@
 // Stage `smoke` in the sandbox: through the Kubernetes stand-in's port-forward and directly, against the real
 // mosquitto that enforces the broker resources certs + authpolicy wrote.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Inputs } from '../../src/config/input-specs.js';
@@ -7,6 +9,7 @@ import { resolveInputs } from '../../src/config/validate-inputs.js';
 import { runCommand } from '../../src/engine/run-command.js';
 import { createCleanupRegistry } from '../../src/pipeline/cleanup.js';
 import type { KubeObject } from '../support/kube-apiserver/index.js';
+import { freshBundle, NODE } from '../support/fresh-bundle.js';
 import { recordingReporter } from '../support/recording-reporter.js';
 import { startSandbox, type Sandbox } from '../support/sandbox/index.js';
 import { createTestCa } from '../support/test-pki.js';
@@ -172,4 +175,26 @@ test('plan on a cluster where certs has not run yet: smoke says it will run once
   const smoke = summary.results.find((r) => r.stage === 'smoke')!;
   expect(smoke.status).toBe('unchanged');
   expect(smoke.details?.[0]).toMatch(/ \(once certs has created the client certificate\)$/);
+});
+
+test('the CLI process ends after a smoke run through the port-forward (no tunnel keeps it alive)', async () => {
+  const dist = await freshBundle();
+  try {
+    // If a tunnel stayed open the process would never exit and this test would time out.
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(
+        NODE,
+        [join(dist.dir, 'cli.js'), 'run', '--stage', 'smoke', '--smoke-messages', '2'],
+        {
+          env: { PATH: process.env['PATH'] ?? '', KUBECONFIG: sb.kubeconfig, HOME: sb.dir },
+          stdio: 'ignore',
+        },
+      );
+      child.on('error', reject);
+      child.on('close', resolve);
+    });
+    expect(code).toBe(0);
+  } finally {
+    dist.remove();
+  }
 });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKubeApiServer, type KubeApiServerOptions, type KubeSandbox } from '../kube-apiserver/index.js';
 import { freePort } from '../peers/free-port.js';
+import { probeTls, type TlsProbeResult } from '../peers/tls-probe.js';
 import { createTestCa, issueTestCert, type TestCertificate } from '../test-pki.js';
 import { startBrokerMirror, type BrokerMirror } from './broker-mirror.js';
 
@@ -29,6 +30,10 @@ export interface Sandbox {
   dir: string;
   /** An admin kubeconfig in `dir`. */
   kubeconfig: string;
+  /** Secret data (decoded) of the client certificate the certs stage stored, or undefined. */
+  secretData(namespace?: string, name?: string): Record<string, string> | undefined;
+  /** A TLS handshake with the broker as the client in that Secret (leaf + intermediate), trusting the AIO CA. */
+  connectAsClient(namespace?: string, name?: string): Promise<TlsProbeResult>;
   stop(): Promise<void>;
 }
 
@@ -59,6 +64,16 @@ export async function startSandbox(
     throw e;
   }
   const target = `${broker.host}:${broker.port}`;
+  const secretData = (
+    namespace = 'litmus-edge',
+    name = 'litmusedge-mqtt-client',
+  ): Record<string, string> | undefined => {
+    const s = kube.store.get('secrets', namespace, name) as { data?: Record<string, string> } | undefined;
+    if (!s?.data) return undefined;
+    return Object.fromEntries(
+      Object.entries(s.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+    );
+  };
   kube.portForwardTargets.set(`azure-iot-operations/aio-broker:${BROKER_X509_PORT}`, target);
   kube.portForwardTargets.set(`azure-iot-operations/aio-broker-frontend-0:${BROKER_X509_PORT}`, target);
   return {
@@ -68,6 +83,17 @@ export async function startSandbox(
     brokerServerCert,
     dir,
     kubeconfig: kube.writeKubeconfig(dir),
+    secretData,
+    async connectAsClient(namespace, name) {
+      const d = secretData(namespace, name) ?? {};
+      return probeTls({
+        host: broker.host,
+        port: broker.port,
+        ca: aioCa.cert,
+        servername: 'aio-broker',
+        ...(d['tls.crt'] && d['tls.key'] ? { cert: d['tls.crt'], key: d['tls.key'] } : {}),
+      });
+    },
     async stop() {
       await broker.stop();
       await kube.stop();
