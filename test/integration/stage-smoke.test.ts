@@ -9,6 +9,9 @@ import { resolveInputs } from '../../src/config/validate-inputs.js';
 import { runCommand } from '../../src/engine/run-command.js';
 import { createCleanupRegistry } from '../../src/pipeline/cleanup.js';
 import type { KubeObject } from '../support/kube-apiserver/index.js';
+import { ProbeFailure } from '../../src/mqtt/diagnose.js';
+import { runProbe } from '../../src/mqtt/probe.js';
+import { silentLogger } from '../../src/pipeline/logger.js';
 import { freshBundle, NODE } from '../support/fresh-bundle.js';
 import { recordingReporter } from '../support/recording-reporter.js';
 import { startSandbox, type Sandbox } from '../support/sandbox/index.js';
@@ -197,4 +200,38 @@ test('the CLI process ends after a smoke run through the port-forward (no tunnel
   } finally {
     dist.remove();
   }
+});
+
+describe('with topic-prefix (BrokerAuthorization)', () => {
+  test('authpolicy adds the authorization to its own port; smoke passes under the prefix; elsewhere is denied', async () => {
+    const withPrefix = { 'topic-prefix': 'litmus' } as const;
+    const setup = await run({ stages: ['authpolicy'], ...withPrefix });
+    expect(setup.results[0]).toMatchObject({ stage: 'authpolicy', status: 'changed' });
+    await sb.broker.settled();
+    const r = await smoke({ ...withPrefix, 'smoke-messages': 3 });
+    expect(r.status).toBe('unchanged');
+    expect(r.details?.[0]).toMatch(/^3\/3 probe messages round-tripped/);
+    const d = sb.secretData()!;
+    const f = await runProbe(
+      {
+        host: sb.broker.host,
+        port: sb.broker.port,
+        servername: 'aio-broker',
+        caPem: sb.aioCa.cert,
+        certPem: d['tls.crt']!,
+        keyPem: d['tls.key']!,
+        via: 'direct',
+      },
+      {
+        protocolVersion: 5,
+        messages: 1,
+        topic: 'elsewhere/probe',
+        expectTopics: [],
+        deadline: performance.now() + 10_000,
+        log: silentLogger,
+      },
+    ).catch((e: unknown) => e as ProbeFailure);
+    expect(f).toBeInstanceOf(ProbeFailure);
+    expect((f as ProbeFailure).kind).toBe('not-authorized');
+  });
 });

@@ -134,7 +134,8 @@ export function createAuthpolicyStage(deps: AuthpolicyDeps): Stage {
     const index = listener.spec.ports.findIndex((p) => p.port === s.port);
     const current = index >= 0 ? listener.spec.ports[index] : undefined;
     if (!current || !sameSpec(current, port)) {
-      if (current && !i.force) {
+      // A port entry that uses our authentication is ours to update; anyone else's needs force.
+      if (current && current.authenticationRef !== s.authenticationName && !i.force) {
         problems.push(
           `BrokerListener '${s.listenerName}' already has port ${s.port} with other settings (${jsonDiff(current, port).join('; ')}); set force: true to overwrite that port entry, or choose another broker-port`,
         );

@@ -50,7 +50,10 @@ export function desiredAuthentication(s: PolicySettings): AuthenticationSpec {
   };
 }
 
-/** Connect and publish under the prefix, for whoever carries the connector's attributes. */
+/**
+ * Connect, publish and subscribe under the prefix, for whoever carries the connector's attributes. Subscribe is
+ * granted so the smoke stage (same client identity) can read its probe and the expected Litmus topics back.
+ */
 export function desiredAuthorization(s: PolicySettings): AuthorizationSpec | undefined {
   if (!s.topicPrefix) return undefined;
   const prefix = s.topicPrefix.replace(/\/+$/, '');
@@ -61,7 +64,11 @@ export function desiredAuthorization(s: PolicySettings): AuthorizationSpec | und
       rules: [
         {
           principals: { attributes: principals },
-          brokerResources: [{ method: 'Connect' }, { method: 'Publish', topics: [prefix, `${prefix}/#`] }],
+          brokerResources: [
+            { method: 'Connect' },
+            { method: 'Publish', topics: [prefix, `${prefix}/#`] },
+            { method: 'Subscribe', topics: [prefix, `${prefix}/#`] },
+          ],
         },
       ],
     },

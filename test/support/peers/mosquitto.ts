@@ -52,6 +52,8 @@ export interface MosquittoPeer {
   setClientCa(pem: string): Promise<void>;
   /** Sends SIGHUP (reload) and waits for mosquitto to log the reload. */
   reload(): Promise<void>;
+  /** Replaces the ACL (undefined: none, everything allowed) and restarts on the same port. */
+  setAcl(content: string | undefined): Promise<void>;
   /** Stops the process and starts it again on the same port with the same files. */
   restart(): Promise<void>;
   /** SIGTERM, await exit, remove the temp dir. Safe to call twice. */
@@ -94,6 +96,7 @@ export async function startMosquitto(opts: MosquittoOptions): Promise<MosquittoP
   await writeFile(join(dir, 'server.pem'), opts.serverCert.cert, { mode: 0o600 });
   await writeFile(join(dir, 'server.key'), opts.serverCert.key, { mode: 0o600 });
   if (opts.acl !== undefined) await writeFile(join(dir, 'acl'), opts.acl, { mode: 0o600 });
+  // (acl may change later through setAcl; `launch` reads the current one)
   const timeoutMs = opts.startTimeoutMs ?? 15_000;
 
   // Log of all processes of this peer (restarts append).
@@ -123,8 +126,9 @@ export async function startMosquitto(opts: MosquittoOptions): Promise<MosquittoP
     return historyBase + history.length;
   };
 
+  let acl = opts.acl;
   const launch = async (port: number): Promise<void> => {
-    await writeFile(confFile, config(dir, port, opts.acl !== undefined), { mode: 0o600 });
+    await writeFile(confFile, config(dir, port, acl !== undefined), { mode: 0o600 });
     flush();
     procFrom = historyBase + history.length;
     const p = spawnPeer(binary, ['-c', confFile], { cwd: dir });
@@ -193,6 +197,12 @@ export async function startMosquitto(opts: MosquittoOptions): Promise<MosquittoP
     async setClientCa(pem) {
       await writeFile(caFile, pem, { mode: 0o600 });
       // SIGHUP would not do: mosquitto 2.0.11 keeps the cafile it loaded at start (see the note at the top).
+      await peer.restart();
+    },
+    async setAcl(content) {
+      acl = content;
+      if (content !== undefined) await writeFile(join(dir, 'acl'), content, { mode: 0o600 });
+      // The listener's config itself changes when an ACL appears or goes: restart, as setClientCa does.
       await peer.restart();
     },
     async reload() {

@@ -1,5 +1,5 @@
 // Makes the real mosquitto behave like the AIO broker's X.509 port: whatever the BrokerListener/
-// BrokerAuthentication/ConfigMap in the Kubernetes stand-in say, mosquitto enforces. No port entry with an
+// BrokerAuthentication/BrokerAuthorization/ConfigMap in the Kubernetes stand-in say, mosquitto enforces. No port entry with an
 // X.509 authentication -> mosquitto is stopped (connections refused); a trusted CA change -> mosquitto trusts
 // exactly the new ConfigMap content. Changes are applied one at a time; `settled()` waits for the last one.
 import type { KubeObject, KubeSandbox } from '../kube-apiserver/index.js';
@@ -9,12 +9,69 @@ import type { TestCertificate } from '../test-pki.js';
 const AIO = 'azure-iot-operations';
 
 interface ListenerObj extends KubeObject {
-  spec?: { ports?: Array<{ port: number; authenticationRef?: string }> };
+  spec?: { ports?: Array<{ port: number; authenticationRef?: string; authorizationRef?: string }> };
 }
 interface AuthnObj extends KubeObject {
   spec?: {
-    authenticationMethods?: Array<{ method: string; x509Settings?: { trustedClientCaCert?: string } }>;
+    authenticationMethods?: Array<{
+      method: string;
+      x509Settings?: {
+        trustedClientCaCert?: string;
+        authorizationAttributes?: Record<string, { subject: string; attributes: Record<string, string> }>;
+      };
+    }>;
   };
+}
+interface AuthzObj extends KubeObject {
+  spec?: {
+    authorizationPolicies?: {
+      rules?: Array<{
+        principals?: { attributes?: Array<Record<string, string>>; usernames?: string[] };
+        brokerResources?: Array<{ method: string; topics?: string[] }>;
+      }>;
+    };
+  };
+}
+
+/**
+ * The port's BrokerAuthorization as a mosquitto ACL, or undefined when the port has none (all allowed).
+ * Principals are matched by the X.509 attributes the BrokerAuthentication gives a certificate subject; a
+ * subject's CN is the mosquitto user (use_identity_as_username). Intermediate-CA attribute inheritance is not
+ * modelled: only the subjects named in authorizationAttributes become users.
+ */
+export function effectiveAcl(kube: KubeSandbox, port: number): string | undefined {
+  const listeners = kube.store.list('brokerlisteners', AIO) as ListenerObj[];
+  const entry = listeners.flatMap((l) => l.spec?.ports ?? []).find((p) => p.port === port);
+  if (!entry?.authorizationRef) return undefined;
+  const authz = kube.store.get('brokerauthorizations', AIO, entry.authorizationRef) as AuthzObj | undefined;
+  const authn = entry.authenticationRef
+    ? (kube.store.get('brokerauthentications', AIO, entry.authenticationRef) as AuthnObj | undefined)
+    : undefined;
+  const attributes = Object.values(
+    authn?.spec?.authenticationMethods?.find((m) => m.method === 'X509')?.x509Settings
+      ?.authorizationAttributes ?? {},
+  );
+  const lines: string[] = [];
+  for (const rule of authz?.spec?.authorizationPolicies?.rules ?? []) {
+    const users = new Set(rule.principals?.usernames ?? []);
+    for (const wanted of rule.principals?.attributes ?? []) {
+      for (const a of attributes) {
+        if (Object.entries(wanted).every(([k, v]) => a.attributes[k] === v)) {
+          const cn = /CN\s*=\s*([^,]+)/.exec(a.subject)?.[1]?.trim();
+          if (cn) users.add(cn);
+        }
+      }
+    }
+    for (const user of users) {
+      lines.push(`user ${user}`);
+      for (const r of rule.brokerResources ?? []) {
+        const access = r.method === 'Publish' ? 'write' : r.method === 'Subscribe' ? 'read' : undefined;
+        if (access) for (const t of r.topics ?? []) lines.push(`topic ${access} ${t}`);
+      }
+    }
+  }
+  // No matching rule: an empty ACL denies everything, as AIO does for a port with authorization.
+  return `${lines.join('\n')}\n`;
 }
 interface ConfigMapObj extends KubeObject {
   data?: Record<string, string>;
@@ -52,28 +109,38 @@ export async function startBrokerMirror(
 ): Promise<BrokerMirror> {
   let peer: MosquittoPeer | undefined;
   let trusted: string | undefined;
+  let acl: string | undefined;
   let chain: Promise<void> = Promise.resolve();
   let stopped = false;
 
   const reconcile = async (): Promise<void> => {
     if (stopped) return;
     const want = effectiveClientCa(kube, o.x509Port);
-    if (want === trusted) return;
+    const wantAcl = want === undefined ? undefined : effectiveAcl(kube, o.x509Port);
+    if (want === trusted && wantAcl === acl) return;
     if (want === undefined) {
       await peer?.stop();
       peer = undefined;
-    } else if (peer) {
-      await peer.setClientCa(want);
+    } else if (!peer) {
+      peer = await startMosquitto({
+        serverCert: o.serverCert,
+        clientCaPem: want,
+        port: o.listenPort,
+        ...(wantAcl !== undefined ? { acl: wantAcl } : {}),
+      });
     } else {
-      peer = await startMosquitto({ serverCert: o.serverCert, clientCaPem: want, port: o.listenPort });
+      if (want !== trusted) await peer.setClientCa(want);
+      if (wantAcl !== acl) await peer.setAcl(wantAcl);
     }
     trusted = want;
+    acl = wantAcl;
   };
   const schedule = (): void => {
     chain = chain.then(reconcile, reconcile);
   };
   const unsubscribe = kube.store.onChange((e) => {
-    if (['brokerlisteners', 'brokerauthentications', 'configmaps'].includes(e.resource.resource)) schedule();
+    const watched = ['brokerlisteners', 'brokerauthentications', 'brokerauthorizations', 'configmaps'];
+    if (watched.includes(e.resource.resource)) schedule();
   });
   schedule();
   await chain;
