@@ -25,6 +25,8 @@ export interface EngineDeps {
   probeCluster?: (env: NodeJS.ProcessEnv) => Promise<ClusterProbeResult>;
   /** Registers a secret so no output shows it (GitHub: core.setSecret). */
   mask?: (secret: string) => void;
+  /** Root of the pod's service-account files for cluster-access in-cluster (tests); a pod uses the real path. */
+  inClusterRoot?: string;
   /** A ready Kubernetes client (tests); by default one is built from the cluster-access inputs. */
   kubeClient?: KubeClient;
   /** GitHub's ID token for an audience (the action passes core.getIDToken). */
@@ -103,6 +105,7 @@ async function connectCluster(inputs: Inputs, deps: EngineDeps): Promise<Kubecon
       ...(deps.getIdToken ? { getIdToken: deps.getIdToken } : {}),
       log: deps.reporter.stageLogger('cluster-access'),
       ...(deps.signal ? { signal: deps.signal } : {}),
+      ...(deps.inClusterRoot ? { inClusterRoot: deps.inClusterRoot } : {}),
     });
   } catch (e) {
     if (e instanceof ClusterAccessError) throw new PreflightError(`${e.message}. Nothing was changed.`);

@@ -31,7 +31,7 @@ export async function prepareClusterAccess(inputs: Inputs, ctx: ArcAccessContext
           'cluster-access is in-cluster but KUBERNETES_SERVICE_HOST is not set: this runner is not running in a Kubernetes pod. Fix: use cluster-access: kubeconfig or arc',
         );
       }
-      return { kind: 'in-cluster' };
+      return { kind: 'in-cluster', ...(ctx.inClusterRoot ? { root: ctx.inClusterRoot } : {}) };
     case 'arc': {
       const missing = (['arc-cluster', 'resource-group'] as const).filter((k) => !inputs[k]);
       if (missing.length > 0) {

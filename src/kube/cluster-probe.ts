@@ -35,7 +35,7 @@ export async function probeCluster(
   let via: string;
   try {
     if (source.kind === 'in-cluster') {
-      kc.loadFromCluster();
+      kc.loadFromCluster(source.root);
       via = 'in-cluster service account';
     } else {
       kc.loadFromFile(source.path);

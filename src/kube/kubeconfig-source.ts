@@ -11,7 +11,8 @@ export type KubeconfigSource =
       fromEnv: boolean;
       /** How to name it in messages (default: the path). */ label?: string;
     }
-  | { kind: 'in-cluster' }
+  /** `root` prefixes /var/run/secrets/kubernetes.io/serviceaccount (tests; a pod uses the real path). */
+  | { kind: 'in-cluster'; root?: string }
   | { kind: 'none'; looked: string };
 
 export function kubeconfigSource(env: NodeJS.ProcessEnv): KubeconfigSource {

@@ -160,7 +160,7 @@ export function kubeClientFromConfig(kc: KubeConfig, fieldManager = 'litmus-aio'
 export function kubeClientFromSource(source: KubeconfigSource): KubeClient {
   const kc = new KubeConfig();
   if (source.kind === 'file') kc.loadFromFile(source.path);
-  else if (source.kind === 'in-cluster') kc.loadFromCluster();
+  else if (source.kind === 'in-cluster') kc.loadFromCluster(source.root);
   else
     throw new Error(
       `no kubeconfig found at ${source.looked}: set KUBECONFIG to a kubeconfig for the cluster`,

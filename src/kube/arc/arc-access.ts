@@ -18,6 +18,8 @@ export interface ArcAccessContext {
   getIdToken?: (audience: string) => Promise<string>;
   log: { debug(m: string): void; info(m: string): void; warn(m: string): void };
   signal?: AbortSignal;
+  /** Where the pod's service-account files are rooted (tests); unset in a real pod. */
+  inClusterRoot?: string;
 }
 
 export function findAz(env: NodeJS.ProcessEnv): string | undefined {
