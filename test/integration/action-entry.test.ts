@@ -9,7 +9,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runAction } from '../../src/github/run-action.js';
 import type { KubeClient } from '../../src/kube/kube-client.js';
 import type { Stage } from '../../src/pipeline/stage.js';
-import { parseFileCommands, runEntryAsync as runEntryAsync2 } from '../support/action-runner.js';
+import {
+  parseFileCommands,
+  runEntryAsync as runEntryAsync2,
+  runnerFiles as runnerFilesIn,
+} from '../support/action-runner.js';
 import { freshBundle, NODE } from '../support/fresh-bundle.js';
 
 let dist: Awaited<ReturnType<typeof freshBundle>>;
@@ -22,15 +26,7 @@ beforeAll(async () => {
 afterAll(() => dist.remove());
 
 /** Files the runner provides for file commands. */
-function runnerFiles(name: string) {
-  const files = {
-    GITHUB_OUTPUT: join(work, `${name}.output`),
-    GITHUB_STATE: join(work, `${name}.state`),
-    GITHUB_STEP_SUMMARY: join(work, `${name}.summary`),
-  };
-  for (const f of Object.values(files)) writeFileSync(f, '');
-  return files;
-}
+const runnerFiles = (name: string) => runnerFilesIn(work, name);
 
 const runEntryAsync = (entry: string, env: Record<string, string>) =>
   runEntryAsync2(dist.dir, entry, env, work);

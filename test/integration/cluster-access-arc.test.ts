@@ -7,9 +7,13 @@ import { runCleanup } from '../../src/cleanup/run-cleanup.js';
 import type { Inputs } from '../../src/config/input-specs.js';
 import { resolveInputs } from '../../src/config/validate-inputs.js';
 import { PreflightError, runCommand } from '../../src/engine/run-command.js';
-import { createCleanupRegistry, type CleanupEntry } from '../../src/pipeline/cleanup.js';
+import {
+  createCleanupRegistry,
+  type CleanupEntry,
+  type CleanupRegistry,
+} from '../../src/pipeline/cleanup.js';
 import { silentLogger } from '../../src/pipeline/logger.js';
-import { installFakeAz, type FakeAz } from '../support/fake-az/index.js';
+import { installFakeAz, type FakeAz, type FakeAzKnobs } from '../support/fake-az/index.js';
 import { freePort } from '../support/peers/free-port.js';
 import { recordingReporter } from '../support/recording-reporter.js';
 import { startSandbox, type Sandbox } from '../support/sandbox/index.js';
@@ -36,12 +40,18 @@ const groupGone = (pid: number): boolean => {
   }
 };
 
-async function run(over: Partial<Inputs>, getIdToken?: (aud: string) => Promise<string>) {
+async function run(
+  over: Partial<Inputs>,
+  getIdToken?: (aud: string) => Promise<string>,
+  o: { knobs?: FakeAzKnobs; cleanup?: CleanupRegistry } = {},
+) {
   const entries = new Map<string, string>();
-  const cleanup = createCleanupRegistry({
-    save: (k, v) => entries.set(k, v),
-    load: (k) => entries.get(k) ?? '',
-  });
+  const cleanup =
+    o.cleanup ??
+    createCleanupRegistry({
+      save: (k, v) => entries.set(k, v),
+      load: (k) => entries.get(k) ?? '',
+    });
   const masked: string[] = [];
   const reporter = recordingReporter();
   const summary = await runCommand(
@@ -60,7 +70,7 @@ async function run(over: Partial<Inputs>, getIdToken?: (aud: string) => Promise<
       reporter,
       cleanup,
       env: {
-        ...fake.env(),
+        ...fake.env(o.knobs),
         HOME: sb.dir,
         RUNNER_TEMP: sb.dir,
         ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:1/unused',
@@ -68,7 +78,7 @@ async function run(over: Partial<Inputs>, getIdToken?: (aud: string) => Promise<
       mask: (s) => masked.push(s),
       ...(getIdToken ? { getIdToken } : {}),
     },
-  ).finally(() => undefined);
+  );
   return { summary, entries: cleanup.entries(), masked, reporter };
 }
 
@@ -122,23 +132,9 @@ describe('cluster-access: arc', () => {
       save: (k, v) => entries.set(k, v),
       load: (k) => entries.get(k) ?? '',
     });
-    const err = (await runCommand(
-      {
-        ...defaults,
-        stages: ['certs'],
-        stagesExplicit: true,
-        'cluster-access': 'arc',
-        'arc-cluster': 'plant7-edge',
-        'resource-group': 'rg-plant7',
-        'arc-proxy-port': await freePort(),
-        'azure-credential': 'azure-cli',
-      },
-      {
-        reporter: recordingReporter(),
-        cleanup,
-        env: { ...fake.env({ mode: 'exit-early' }), HOME: sb.dir, RUNNER_TEMP: sb.dir },
-      },
-    ).catch((e: unknown) => e)) as Error;
+    const err = (await run({}, undefined, { knobs: { mode: 'exit-early' }, cleanup }).catch(
+      (e: unknown) => e,
+    )) as Error;
     expect(err).toBeInstanceOf(PreflightError);
     expect(err.message).toMatch(/ResourceNotFound|not found/i);
     expect(fake.invocations().length).toBeGreaterThan(before);

@@ -1,10 +1,10 @@
 // The `kubeconfig` input through the bundled action: written 0600 under RUNNER_TEMP, masked, used, and
 // removed by the post step.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { parseFileCommands, runEntryAsync } from '../support/action-runner.js';
+import { parseFileCommands, runEntryAsync, runnerFiles } from '../support/action-runner.js';
 import { freshBundle } from '../support/fresh-bundle.js';
 import { startSandbox, type Sandbox } from '../support/sandbox/index.js';
 
@@ -25,12 +25,7 @@ const parse = parseFileCommands;
 
 test('a base64 kubeconfig input is used, masked, written 0600, and removed by post', async () => {
   const runnerTemp = mkdtempSync(join(work, 'runner-temp-'));
-  const files = {
-    GITHUB_OUTPUT: join(work, 'out'),
-    GITHUB_STATE: join(work, 'state'),
-    GITHUB_STEP_SUMMARY: join(work, 'summary'),
-  };
-  for (const f of Object.values(files)) writeFileSync(f, '');
+  const files = runnerFiles(work, 'first');
   const kubeconfig = readFileSync(sb.kubeconfig, 'utf8');
   const token = /token: (\S+)/.exec(kubeconfig)![1]!;
   const r = await runEntry('main.js', {
@@ -60,12 +55,7 @@ test('a base64 kubeconfig input is used, masked, written 0600, and removed by po
 
 test('a kubeconfig input that is neither YAML nor base64 of it: a clear error, nothing written', async () => {
   const runnerTemp = mkdtempSync(join(work, 'runner-temp-'));
-  const files = {
-    GITHUB_OUTPUT: join(work, 'out2'),
-    GITHUB_STATE: join(work, 'state2'),
-    GITHUB_STEP_SUMMARY: join(work, 'summary2'),
-  };
-  for (const f of Object.values(files)) writeFileSync(f, '');
+  const files = runnerFiles(work, 'second');
   const r = await runEntry('main.js', {
     ...files,
     RUNNER_TEMP: runnerTemp,

@@ -1,6 +1,7 @@
 // Runs a bundled entry point as the GitHub runner would (INPUT_* and file-command variables in the
 // environment) and reads the runner's file-command format back.
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NODE } from './fresh-bundle.js';
 
@@ -27,4 +28,15 @@ export function runEntryAsync(
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout }));
   });
+}
+
+/** Empty files for the runner's file commands (outputs, state, job summary), as the runner provides them. */
+export function runnerFiles(dir: string, name: string) {
+  const files = {
+    GITHUB_OUTPUT: join(dir, `${name}.output`),
+    GITHUB_STATE: join(dir, `${name}.state`),
+    GITHUB_STEP_SUMMARY: join(dir, `${name}.summary`),
+  };
+  for (const f of Object.values(files)) writeFileSync(f, '');
+  return files;
 }

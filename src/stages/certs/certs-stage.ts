@@ -7,6 +7,7 @@ import type { KeyAlgorithm } from '../../pki/algorithms.js';
 import { createIntermediateCa, createRootCa, issueClientLeaf } from '../../pki/chain.js';
 import { describeRef, type KubeClient, type KubeObject } from '../../kube/kube-client.js';
 import type { Stage, StageContext, StageOutcome } from '../../pipeline/stage.js';
+import { pkiRefs } from '../pki-refs.js';
 import type { StageDeps } from '../stage-deps.js';
 import { readCaKeyDir, writeCaKeyDir, CA_KEY_FILES } from './ca-key-store.js';
 import { decide, type CertsDecision, type CertsSettings } from './decide.js';
@@ -50,24 +51,7 @@ export function createCertsStage(deps: StageDeps): Stage {
     ...(i['rotate-ca'] !== undefined ? { rotation: i['rotate-ca'] } : {}),
   };
   const caKeyDir = i['ca-key-dir'];
-  const secretRef = {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    namespace: i.namespace,
-    name: i['client-cert-secret'],
-  };
-  const trustedRef = {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    namespace: i['aio-namespace'],
-    name: i['trusted-ca-configmap'],
-  };
-  const brokerRef = {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    namespace: i['aio-namespace'],
-    name: i['broker-ca-configmap'],
-  };
+  const { clientSecret: secretRef, trustedCa: trustedRef, brokerCa: brokerRef } = pkiRefs(i);
   const caKeyHint = caKeyDir
     ? `expected ${CA_KEY_FILES.intermediate} in ca-key-dir ${caKeyDir}; restore it there, or set rotate-ca to create a new CA`
     : `it is not in ${describeRef(secretRef)}; if you keep CA keys outside the cluster, set ca-key-dir, or set rotate-ca to create a new CA`;
@@ -244,7 +228,7 @@ export function createCertsStage(deps: StageDeps): Stage {
       }
       const secret = buildSecret(
         secretRef.name,
-        secretRef.namespace,
+        i.namespace,
         next,
         settings.algorithm,
         !caKeyDir,

@@ -8,22 +8,12 @@ import { describeRef, type LocalForward } from '../../kube/kube-client.js';
 import { ProbeFailure, type TlsTarget } from '../../mqtt/diagnose.js';
 import { latencyStats, runProbe } from '../../mqtt/probe.js';
 import type { Stage, StageOutcome } from '../../pipeline/stage.js';
+import { pkiRefs } from '../pki-refs.js';
 import type { StageDeps } from '../stage-deps.js';
 
 export function createSmokeStage(deps: StageDeps): Stage {
   const i = deps.inputs;
-  const secretRef = {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    namespace: i.namespace,
-    name: i['client-cert-secret'],
-  };
-  const caRef = {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    namespace: i['aio-namespace'],
-    name: i['broker-ca-configmap'],
-  };
+  const { clientSecret: secretRef, brokerCa: caRef } = pkiRefs(i);
   const direct = i['smoke-broker-address'];
   const via = direct
     ? `direct ${direct}`

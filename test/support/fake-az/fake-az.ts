@@ -16,21 +16,10 @@ import { connect, createServer, type Socket } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ProxyRecord } from './index.js'; // type-only: erased when Node runs this file directly
 
 interface FakeAzConfig {
   upstream?: { host: string; port: number; caData: string; token: string };
-}
-
-interface ProxyRecord {
-  azPid: number;
-  proxyPid?: number;
-  port: number;
-  mode: string;
-  startedAt: number;
-  listenAt?: number;
-  kubeconfigAt?: number;
-  signals: string[];
-  exitedAt?: number;
 }
 
 const env = process.env;
