@@ -226,14 +226,7 @@ export function createCertsStage(deps: StageDeps): Stage {
       if (caKeyDir && next.rootKey && next.intermediateKey && dirStale) {
         await writeCaKeyDir(caKeyDir, { rootKey: next.rootKey, intermediateKey: next.intermediateKey });
       }
-      const secret = buildSecret(
-        secretRef.name,
-        i.namespace,
-        next,
-        settings.algorithm,
-        !caKeyDir,
-        o.secret,
-      );
+      const secret = buildSecret(secretRef.name, i.namespace, next, settings.algorithm, !caKeyDir, o.secret);
       if (secretDiffers(o.secret, secret)) {
         if (o.secret) await kube.replace(secret);
         else await kube.create(secret);
