@@ -61,8 +61,11 @@ export async function bundle(outdir = 'dist'): Promise<Metafile> {
   return result.metafile;
 }
 
+// Quiet unless it fails (esbuild reports errors itself); `--sizes` lists every output file and its size.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const meta = await bundle(process.argv[2] ?? 'dist');
-  for (const [file, o] of Object.entries(meta.outputs))
-    console.log(`${file} ${(o.bytes / 1024).toFixed(0)} KiB`);
+  const args = process.argv.slice(2);
+  const meta = await bundle(args.find((a) => !a.startsWith('--')) ?? 'dist');
+  if (args.includes('--sizes'))
+    for (const [file, o] of Object.entries(meta.outputs))
+      console.log(`${file} ${(o.bytes / 1024).toFixed(0)} KiB`);
 }

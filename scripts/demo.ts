@@ -1,20 +1,42 @@
 // `npm run demo`: starts the sandbox (Kubernetes API stand-in seeded like an AIO cluster, a real mosquitto as
 // the broker's X.509 port), then runs the real CLI bundle against it: plan, run, and run again to show that a
 // second run changes nothing. Stops everything at the end or on Ctrl-C.
-// Options: --keep (leave the sandbox running until Ctrl-C, to poke at it with kubectl).
-import { spawn } from 'node:child_process';
+// Options: --keep (leave the sandbox running until Ctrl-C, to poke at it with kubectl and the CLI: the commands
+// to do so are printed), --dist <dir> (the bundle to run; default dist/).
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
+import pkg from '../package.json' with { type: 'json' };
+import { nodeVersionProblem } from '../src/cli/node-version.js';
 import { startSandbox, type Sandbox } from '../test/support/sandbox/index.js';
 
 // scripts/run-ts.ts runs a bundled copy; argv[1] is this file's real path.
 const root = resolve(dirname(process.argv[1]!), '..');
 const keep = process.argv.includes('--keep');
+const distArg = process.argv.indexOf('--dist');
+const dist = distArg > 0 ? resolve(process.argv[distArg + 1]!) : join(root, 'dist');
 const say = (s: string): void => void process.stdout.write(`\n\x1b[1m${s}\x1b[0m\n`);
+
+/** `node` when the one on the user's PATH can run the CLI, else this demo's own Node (by absolute path). */
+function nodeForUser(): string {
+  const found = spawnSync('node', ['--version'], { encoding: 'utf8' });
+  const ok = found.status === 0 && !nodeVersionProblem(found.stdout.trim(), pkg.engines.node);
+  return ok ? 'node' : process.execPath;
+}
+
+/** The commands a user types to drive the sandbox themselves (printed with --keep; test/integration/demo.test.ts runs them). */
+function handOff(sb: Sandbox, config: string): string[] {
+  const cliPath = relative(process.cwd(), join(dist, 'cli.js')) || join(dist, 'cli.js');
+  const env = `KUBECONFIG=${sb.kubeconfig}`;
+  return [
+    `${env} ${nodeForUser()} ${cliPath} plan --config ${config}`,
+    `${env} kubectl get brokerlisteners,brokerauthentications -A`,
+  ];
+}
 
 function cli(sb: Sandbox, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'dist', 'cli.js'), ...args], {
+    const child = spawn(process.execPath, [join(dist, 'cli.js'), ...args], {
       stdio: 'inherit',
       env: { ...process.env, KUBECONFIG: sb.kubeconfig, HOME: sb.dir },
     });
@@ -53,9 +75,7 @@ try {
       '',
     ].join('\n'),
   );
-  console.log(
-    `config:     ${config}\nkubeconfig: ${sb.kubeconfig}  (try: kubectl --kubeconfig ${sb.kubeconfig} get brokerlisteners -A)`,
-  );
+  console.log(`config:     ${config}\nkubeconfig: ${sb.kubeconfig}`);
 
   say('1. litmus-aio plan: what would change (nothing is written)');
   await cli(sb, ['plan', '--config', config]);
@@ -75,9 +95,13 @@ try {
       : `accepted (TLS ${verdict.protocol}, leaf + intermediate)`,
   );
   if (keep) {
-    say('Sandbox left running: press Ctrl-C to stop it.');
+    say('Sandbox left running: press Ctrl-C to stop it. From another terminal, in this directory:');
+    for (const command of handOff(sb, config)) console.log(`  ${command}`);
     await new Promise(() => undefined);
   }
+  console.log(
+    '\n(npm run demo -- --keep leaves the sandbox running and prints the commands to use it yourself.)',
+  );
   await stop(code);
 } catch (e) {
   console.error(`demo failed: ${e instanceof Error ? e.message : String(e)}`);

@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/install-test-tools.sh
+bash scripts/install-node-runtimes.sh
 npm ci --no-audit --no-fund
 echo "setup: done. Next: npm test (the test suite) or npm run demo (the sandbox demo)."

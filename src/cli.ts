@@ -1,21 +1,13 @@
 #!/usr/bin/env node
-// Entry point of the `litmus-aio` command.
-import { runCli } from './cli/run-cli.js';
+// Entry point of the `litmus-aio` command. It checks the Node.js version before anything else is loaded (the
+// rest comes in through a dynamic import), so an old runtime gets one clear sentence and exit code 2.
+import pkg from '../package.json' with { type: 'json' };
+import { nodeVersionProblem } from './cli/node-version.js';
 
-const cancel = new AbortController();
-process.once('SIGINT', () => cancel.abort());
-
-runCli(process.argv.slice(2), {
-  env: process.env,
-  out: process.stdout,
-  err: process.stderr,
-  signal: cancel.signal,
-}).then(
-  (code) => process.exit(code), // never held open by an idle client connection (cleanup already ran)
-  (e: unknown) => {
-    process.stderr.write(
-      `litmus-aio: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-    );
-    process.exit(1);
-  },
-);
+const problem = nodeVersionProblem(process.versions.node, pkg.engines.node);
+if (problem) {
+  process.stderr.write(`error: ${problem}\n`);
+  process.exit(2);
+}
+const { main } = await import('./cli/main.js');
+await main();

@@ -1,5 +1,6 @@
 // The CLI: same inputs, same engine as the action, a terminal reporter, and cleanup before exit.
 import { runCleanup } from '../cleanup/run-cleanup.js';
+import { COMMANDS } from '../config/catalog.js';
 import { formatProblem, InputError } from '../config/input-error.js';
 import { envLayer } from '../config/sources.js';
 import { resolveInputs } from '../config/validate-inputs.js';
@@ -26,14 +27,27 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     return 0;
   }
   const env = envLayer(deps.env);
-  if (!args.layer.has('command') && !env.layer.has('command')) {
+  const noCommand = !args.layer.has('command') && !env.layer.has('command');
+  // Only a bare `litmus-aio` gets the usage; with flags, each problem is reported with its own message.
+  if (noCommand && args.problems.length === 0 && env.problems.length === 0 && args.layer.size === 0) {
     deps.err.write(`error: no command given.\n\n${usage()}\n`);
     return 2;
   }
+  const missingCommand = noCommand
+    ? [
+        {
+          input: 'command',
+          source: 'command line',
+          problem: 'no command given',
+          expected: `one of ${COMMANDS.join(', ')} as the first argument`,
+          example: 'litmus-aio plan --stage certs',
+        },
+      ]
+    : [];
   let inputs;
   try {
     inputs = await resolveInputs([env.layer, args.layer], {
-      extraProblems: [...env.problems, ...args.problems],
+      extraProblems: [...missingCommand, ...env.problems, ...args.problems],
     });
   } catch (e) {
     if (!(e instanceof InputError)) throw e;

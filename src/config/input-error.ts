@@ -13,8 +13,16 @@ export interface InputProblem {
   example: string;
 }
 
+/** Control characters from a value never reach a terminal raw (they could move the cursor or hide text). */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
+const visible = (s: string): string =>
+  s.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 export function formatProblem(p: InputProblem): string {
-  return `Input '${p.input}' (${p.source}): ${p.problem}. Expected ${p.expected}. Example: ${p.example}`;
+  return visible(
+    `Input '${p.input}' (${p.source}): ${p.problem}. Expected ${p.expected}. Example: ${p.example}`,
+  );
 }
 
 export class InputError extends Error {

@@ -1,6 +1,7 @@
 // The shape of one input's definition, and the schema building blocks inputs share.
 // zod/mini: the same validator at a 25th of the size, which keeps input validation fast to load.
 import * as z from 'zod/mini';
+import { parseDistinguishedName } from '../pki/distinguished-name.js';
 import { didYouMean } from './suggest.js';
 
 export interface InputDefinition<S extends z.ZodMiniType = z.ZodMiniType> {
@@ -22,7 +23,19 @@ export interface InputSpec extends InputDefinition {
 /** Keeps each definition's schema type, so the Inputs type is derived from the schemas. */
 export const defineInputs = <const T extends Record<string, InputDefinition>>(defs: T): T => defs;
 
-export const quote = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v));
+/**
+ * A value as a message shows it: control characters as \uXXXX (never raw on a terminal), and a long value cut
+ * short (a 300 KB input is not echoed back).
+ */
+export const quote = (v: unknown): string => {
+  const text = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
+  const shown = (text.length > 80 ? `${text.slice(0, 60)}… (${text.length} characters)` : text).replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return typeof v === 'string' ? `'${shown}'` : shown;
+};
 
 /** Splits "a, b\nc" (inputs, env) or takes a YAML list (config file). */
 export function splitList(raw: unknown): unknown {
@@ -65,22 +78,45 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T,
 export function integerInput(min: number, max: number) {
   return z.pipe(
     z.transform((raw: unknown) => (typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : raw)),
-    z
-      .number({ error: (iss) => `${quote(iss.input)} is not a whole number` })
-      .check(
-        z.int({ error: (iss) => `${quote(iss.input)} is not a whole number` }),
-        z.gte(min, { error: (iss) => `${quote(iss.input)} is less than ${min}` }),
-        z.lte(max, { error: (iss) => `${quote(iss.input)} is more than ${max}` }),
-      ),
+    z.number({ error: (iss) => `${quote(iss.input)} is not a whole number` }).check(
+      z.int({ error: (iss) => `${quote(iss.input)} is not a whole number` }),
+      z.gte(min, {
+        error: (iss) =>
+          min === 1
+            ? `${quote(iss.input)} must be a positive integer (1 or more)`
+            : min === 0
+              ? `${quote(iss.input)} must not be negative`
+              : `${quote(iss.input)} is less than ${min}`,
+      }),
+      z.lte(max, { error: (iss) => `${quote(iss.input)} is more than ${max}` }),
+    ),
   );
 }
 
-export function textInput(what: string) {
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Non-empty text. `maxLength` (characters) bounds it and makes it one line: no control characters, which would
+ * reach terminals and logs raw. Inputs that are documents (a kubeconfig) pass no limit.
+ */
+export function textInput(what: string, maxLength?: number) {
+  const base = z
+    .string({ error: (iss) => `got ${quote(iss.input)}, not ${what}` })
+    .check(z.minLength(1, { error: `the ${what} is empty` }));
   return z.pipe(
     z.transform(trimmed),
-    z
-      .string({ error: (iss) => `got ${quote(iss.input)}, not ${what}` })
-      .check(z.minLength(1, { error: `the ${what} is empty` })),
+    maxLength === undefined
+      ? base
+      : base.check(
+          z.maxLength(maxLength, {
+            error: (iss) =>
+              `the ${what} is ${(iss.input as string).length} characters long, more than ${maxLength}`,
+          }),
+          z.refine((v: string) => !CONTROL_CHARACTER.test(v), {
+            error: `the ${what} contains a control character (a line break, tab or escape)`,
+          }),
+        ),
   );
 }
 
@@ -105,6 +141,19 @@ export function dataKeyInput() {
     z.string({ error: (iss) => `got ${quote(iss.input)}, not a key` }).check(
       z.regex(/^[-._a-zA-Z0-9]+$/, {
         error: (iss) => `${quote(iss.input)} is not a valid data key (letters, digits, '-', '_' and '.')`,
+      }),
+    ),
+  );
+}
+
+/** A certificate subject (src/pki/distinguished-name.ts): the problem names the part that is wrong. */
+export function subjectInput() {
+  return z.pipe(
+    z.transform(trimmed),
+    z.string({ error: (iss) => `got ${quote(iss.input)}, not a subject` }).check(
+      z.superRefine((v, ctx) => {
+        const p = parseDistinguishedName(v);
+        if (!p.ok) ctx.addIssue({ code: 'custom', input: v, message: `the subject ${p.problem}` });
       }),
     ),
   );

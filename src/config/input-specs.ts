@@ -44,7 +44,7 @@ export const OUTPUT_SPECS: readonly OutputSpec[] = [
   {
     name: 'result',
     description:
-      'JSON array of stage records: `{stage, status (changed|unchanged|failed|skipped), changes[], durationMs, error?, reason?}`.',
+      'JSON array of stage records: `{stage, status, changes[], durationMs, details?, outputs?, error?, reason?}`; status is `changed` (something was or, in plan mode, would be changed), `unchanged` (nothing to change), `passed` (a check such as smoke ran and held), `failed` or `skipped`.',
   },
   { name: 'changed', description: '`true` when any stage changed something (always `false` in plan mode).' },
   {

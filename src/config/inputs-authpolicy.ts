@@ -1,28 +1,41 @@
 // Inputs of the authpolicy stage: the broker's X.509 authentication policy and the TLS port that uses it.
 import * as z from 'zod/mini';
-import { loadYaml } from './yaml.js';
+import { parseDistinguishedName } from '../pki/distinguished-name.js';
+import { topicNameProblem } from './network-values.js';
+import { parseYamlSafely } from './yaml.js';
 import { booleanInput, defineInputs, integerInput, kubeNameInput, oneOf, quote } from './input-spec.js';
+
+/** Plenty for dozens of entries; bounds what the YAML parser is handed. */
+const MAX_ATTRIBUTES_TEXT = 64 * 1024;
 
 /** YAML or JSON text (action inputs, variables) or a mapping (config file): {key: {subject, attributes}}. */
 const attributesSchema = z.pipe(
   z.transform(async (raw: unknown, ctx) => {
     if (typeof raw !== 'string') return raw;
-    try {
-      return (await loadYaml()).parse(raw) as unknown;
-    } catch (e) {
+    if (raw.length > MAX_ATTRIBUTES_TEXT) {
       ctx.issues.push({
         code: 'custom',
         input: raw,
-        message: `is not valid YAML or JSON (${(e as Error).message.split('\n')[0]})`,
+        message: `is ${raw.length} characters long, more than ${MAX_ATTRIBUTES_TEXT}`,
       });
       return z.NEVER;
     }
+    const parsed = await parseYamlSafely(raw, 'the value', 'YAML or JSON');
+    if (parsed.ok) return parsed.value;
+    const fix = parsed.fix.startsWith('valid') ? '' : `: ${parsed.fix}`;
+    ctx.issues.push({ code: 'custom', input: raw, message: `${parsed.problem}${fix}` });
+    return z.NEVER;
   }),
   z.record(
     z.string(),
     z.object(
       {
-        subject: z.string({ error: 'each entry needs a subject string, e.g. "CN = aiomqttconnector"' }),
+        subject: z.string({ error: 'each entry needs a subject string, e.g. "CN = aiomqttconnector"' }).check(
+          z.superRefine((v, ctx) => {
+            const p = parseDistinguishedName(v);
+            if (!p.ok) ctx.addIssue({ code: 'custom', input: v, message: `the subject ${p.problem}` });
+          }),
+        ),
         attributes: z.record(z.string(), z.string({ error: 'attribute values must be strings' }), {
           error: 'each entry needs an attributes mapping of strings, e.g. {group: connector_group}',
         }),
@@ -82,6 +95,10 @@ export const AUTHPOLICY_INPUTS = defineInputs({
       z.string().check(
         z.regex(/^[^#+\s]+$/, {
           error: (iss) => `${quote(iss.input)} must not contain wildcards (+, #) or spaces`,
+        }),
+        z.superRefine((v, ctx) => {
+          const problem = /[#+\s]/.test(v) ? undefined : topicNameProblem(v);
+          if (problem) ctx.addIssue({ code: 'custom', input: v, message: problem });
         }),
       ),
     ),

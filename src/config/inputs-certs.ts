@@ -1,7 +1,18 @@
 // Inputs of the certs stage: the client PKI (root CA -> intermediate CA -> client leaf) and where it is kept.
 import * as z from 'zod/mini';
+import { homedir } from 'node:os';
 import { KEY_ALGORITHMS } from '../pki/algorithms.js';
-import { dataKeyInput, defineInputs, integerInput, kubeNameInput, oneOf, textInput } from './input-spec.js';
+import { caKeyDirPathProblem } from './ca-key-dir-path.js';
+import { DN_FORM } from '../pki/distinguished-name.js';
+import {
+  dataKeyInput,
+  defineInputs,
+  integerInput,
+  kubeNameInput,
+  oneOf,
+  subjectInput,
+  textInput,
+} from './input-spec.js';
 
 export const CERTS_INPUTS = defineInputs({
   'key-algorithm': {
@@ -15,24 +26,24 @@ export const CERTS_INPUTS = defineInputs({
   'root-ca-subject': {
     description: 'Subject of the root CA.',
     default: 'CN=Litmus Edge Root CA',
-    expected: 'a distinguished name or a common name',
+    expected: DN_FORM,
     example: 'root-ca-subject: CN=Contoso Plant 7 Root CA',
-    schema: textInput('subject'),
+    schema: subjectInput(),
   },
   'intermediate-ca-subject': {
     description:
       'Subject of the intermediate CA (the broker matches it for the `manufacturer` attribute by default).',
     default: 'CN=Litmus Edge Intermediate CA 1',
-    expected: 'a distinguished name or a common name',
+    expected: DN_FORM,
     example: 'intermediate-ca-subject: CN=Litmus Edge Intermediate CA 1',
-    schema: textInput('subject'),
+    schema: subjectInput(),
   },
   'client-subject': {
     description: 'Subject of the client certificate Litmus Edge presents to the broker.',
     default: 'CN=aiomqttconnector',
-    expected: 'a distinguished name or a common name',
+    expected: DN_FORM,
     example: 'client-subject: CN=aiomqttconnector',
-    schema: textInput('subject'),
+    schema: subjectInput(),
   },
   'root-ca-days': {
     description: 'Validity of a new root CA, in days.',
@@ -65,24 +76,39 @@ export const CERTS_INPUTS = defineInputs({
   'rotate-ca': {
     description:
       'Replace the root and intermediate CA. A CA is never regenerated otherwise. The value is a label recorded with the CA (e.g. a date): a run rotates only when it differs from the recorded one, so re-running with the same value changes nothing. The previous root stays trusted by the broker beside the new one until it expires.',
-    expected: 'a label such as a date',
+    expected: 'a label such as a date, at most 63 characters on one line',
     example: 'rotate-ca: 2026-11',
-    schema: z.optional(textInput('label')),
+    schema: z.optional(textInput('label', 63)),
   },
   'client-cert-secret': {
     description:
-      'Secret (in `namespace`) that holds the chain, the client key and, unless `ca-key-dir` is set, the CA keys.',
+      'Secret (in `namespace`, type kubernetes.io/tls) that Litmus Edge and smoke read: the client chain (`tls.crt`), the client key and the CA certificates. Never a CA key.',
     default: 'litmusedge-mqtt-client',
     expected: 'a Kubernetes name',
     example: 'client-cert-secret: litmusedge-mqtt-client',
     schema: kubeNameInput(),
   },
+  'ca-secret': {
+    description:
+      "Secret (in `namespace`) that holds the client CA: its certificates, the rotation label and, unless `ca-key-dir` is set, the intermediate CA key. Only this tool reads it: the workload's RBAC must not (see docs/security.md). Must differ from `client-cert-secret`.",
+    default: 'litmusedge-mqtt-ca',
+    expected: 'a Kubernetes name',
+    example: 'ca-secret: litmusedge-mqtt-ca',
+    schema: kubeNameInput(),
+  },
   'ca-key-dir': {
     description:
-      'Keep the CA private keys in this directory on the runner (files `root-ca.key`, `intermediate-ca.key`, mode 0600) instead of the cluster Secret. Restore it from your own secret store before a run that issues a certificate.',
+      'Keep the CA private keys in this directory on the runner (files `root-ca.key`, `intermediate-ca.key`, mode 0600) instead of the `ca-secret` Secret; the root key is kept only here (without `ca-key-dir` it is discarded once the intermediate exists). Created with mode 0700 when missing; an existing directory keeps its mode and is refused when other users can write to it or it is not yours; system directories and your home directory itself are refused. Restore it from your own secret store before a run that issues a certificate.',
     expected: 'a directory path',
     example: 'ca-key-dir: ${{ runner.temp }}/litmus-ca',
-    schema: z.optional(textInput('path')),
+    schema: z.optional(
+      textInput('path', 4096).check(
+        z.superRefine((v, ctx) => {
+          const problem = caKeyDirPathProblem(v, homedir());
+          if (problem) ctx.addIssue({ code: 'custom', input: v, message: problem });
+        }),
+      ),
+    ),
   },
   'trusted-ca-configmap': {
     description:

@@ -1,7 +1,7 @@
 // How the run reaches the Kubernetes API: a kubeconfig (input or KUBECONFIG), the pod's service account,
 // or Azure Arc cluster connect.
 import * as z from 'zod/mini';
-import { defineInputs, integerInput, oneOf, textInput } from './input-spec.js';
+import { booleanInput, defineInputs, integerInput, oneOf, textInput } from './input-spec.js';
 
 export const CLUSTER_ACCESS_INPUTS = defineInputs({
   'cluster-access': {
@@ -19,6 +19,14 @@ export const CLUSTER_ACCESS_INPUTS = defineInputs({
     example: 'kubeconfig: ${{ secrets.EDGE_KUBECONFIG }}',
     secret: true,
     schema: z.optional(textInput('kubeconfig')),
+  },
+  'allow-insecure-kubeconfig': {
+    description:
+      'Use a kubeconfig whose cluster sets `insecure-skip-tls-verify: true` (the API server is not authenticated, so anyone on the path can read the credentials it is sent). Refused unless this is true; a warning is shown even then.',
+    default: 'false',
+    expected: 'true or false',
+    example: 'allow-insecure-kubeconfig: true',
+    schema: booleanInput(),
   },
   'arc-cluster': {
     description: 'Name of the Arc-enabled cluster (cluster-access: arc).',

@@ -75,4 +75,12 @@ export const CORE_INPUTS = defineInputs({
     example: 'summary: false',
     schema: booleanInput(),
   },
+  'plan-partial': {
+    description:
+      'Let `plan` succeed when some stages could not be planned (cluster unreachable, no kubeconfig, missing permissions, Azure sign-in failed); they are reported as skipped. By default such a plan fails (exit 1), so a pull-request check never passes blind. A kubeconfig that is invalid or refused (plain http, insecure-skip-tls-verify) fails either way.',
+    default: 'false',
+    expected: 'true or false',
+    example: 'plan-partial: true',
+    schema: booleanInput(),
+  },
 });

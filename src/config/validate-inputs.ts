@@ -1,11 +1,9 @@
 // Turns layered raw values into one typed Inputs object, or one InputError listing every problem.
-import * as z from 'zod/mini';
 import { readConfigFile } from './config-file.js';
+import { crossInputProblems, type PartialInputs } from './cross-input.js';
 import { InputError, type InputProblem } from './input-error.js';
 import { INPUT_SPECS, specByName, type Inputs, type InputValues } from './input-specs.js';
 import { mergeLayers, type RawLayer } from './raw-inputs.js';
-
-const objectSchema = z.object(Object.fromEntries(INPUT_SPECS.map((s) => [s.name, z.optional(s.schema)])));
 
 /** Never let a secret's value reach a message, whatever a schema wrote. */
 function redact(message: string, raw: unknown, secret: boolean | undefined): string {
@@ -13,37 +11,54 @@ function redact(message: string, raw: unknown, secret: boolean | undefined): str
   return message.split(raw).join('***');
 }
 
+/**
+ * Each input on its own (so one bad input never hides another's problem), then the rules between inputs
+ * (cross-input.ts) over the inputs that are valid.
+ */
 async function validate(
   merged: RawLayer,
 ): Promise<{ inputs?: Record<string, unknown>; problems: InputProblem[] }> {
   const values: Record<string, unknown> = {};
-  for (const spec of INPUT_SPECS) {
-    const raw = merged.get(spec.name);
-    const value = raw?.value ?? spec.default;
-    if (value !== undefined) values[spec.name] = value;
-  }
-  const parsed = await objectSchema.safeParseAsync(values);
-  if (parsed.success) return { inputs: parsed.data, problems: [] };
-  const problems = parsed.error.issues.map((issue): InputProblem => {
-    const name = String(issue.path[0] ?? '');
-    const spec = specByName(name);
-    const raw = merged.get(name);
-    return {
-      input: name,
-      source: raw?.source ?? 'default',
-      // A nested path (an entry inside a mapping input) is named, so the user finds the bad part.
-      problem: redact(
-        `${issue.path.length > 1 ? `${issue.path.slice(1).join('.')}: ` : ''}${issue.message}`,
-        raw?.value,
-        spec?.secret,
-      ),
-      expected: spec?.expected ?? '',
-      example: spec?.example ?? '',
-    };
-  });
+  const invalid = new Set<string>();
+  const problems: InputProblem[] = [];
+  await Promise.all(
+    INPUT_SPECS.map(async (spec) => {
+      const raw = merged.get(spec.name);
+      const value = raw?.value ?? spec.default;
+      if (value === undefined) return;
+      const parsed = await spec.schema.safeParseAsync(value);
+      if (parsed.success) {
+        if (parsed.data !== undefined) values[spec.name] = parsed.data;
+        return;
+      }
+      invalid.add(spec.name);
+      for (const issue of parsed.error.issues) {
+        problems.push({
+          input: spec.name,
+          source: raw?.source ?? 'default',
+          // A nested path (an entry inside a mapping input) is named, so the user finds the bad part.
+          problem: redact(
+            `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`,
+            raw?.value,
+            spec.secret,
+          ),
+          expected: spec.expected,
+          example: spec.example,
+        });
+      }
+    }),
+  );
+  problems.push(
+    ...crossInputProblems(values as PartialInputs, {
+      sourceOf: (name) => merged.get(name)?.source ?? 'default',
+      invalid,
+    }),
+  );
   // Report in the documented order of the inputs, whatever order (async) validation finished in.
   const rank = (name: string): number => INPUT_SPECS.findIndex((s) => s.name === name);
-  return { problems: problems.sort((a, b) => rank(a.input) - rank(b.input)) };
+  return problems.length > 0
+    ? { problems: problems.sort((a, b) => rank(a.input) - rank(b.input)) }
+    : { inputs: values, problems };
 }
 
 /**

@@ -16,6 +16,8 @@ export interface PreflightResult {
   notes: string[];
   /** Stage -> why it cannot run (plan mode only; apply mode throws instead). */
   skip: Map<string, string>;
+  /** Risks the user accepted (an insecure kubeconfig allowed by input), to show as warnings. */
+  warnings: string[];
 }
 
 /** Whether a stage needs Azure with these inputs (authpolicy only in arm mode). */
@@ -65,6 +67,7 @@ export async function preflight(
 ): Promise<PreflightResult> {
   const notes: string[] = [];
   const skip = new Map<string, string>();
+  const warnings: string[] = [];
   const stop = (what: string, stages: readonly string[]): void => {
     if (mode === 'apply')
       throw new PreflightError(`${what} Stages that need it: ${stages.join(', ')}. Nothing was changed.`);
@@ -74,6 +77,14 @@ export async function preflight(
   const clusterStages = inputs.stages.filter((s) => STAGE_CATALOG[s].requires.includes('cluster'));
   if (clusterStages.length > 0) {
     const probe = await checks.probeCluster();
+    warnings.push(...(probe.warnings ?? []));
+    const blocked = clusterStages.filter((s) => runnable.includes(s));
+    if (probe.invalidKubeconfig && blocked.length > 0) {
+      // A kubeconfig that is malformed or refused is an input error: no plan mode makes it usable.
+      throw new PreflightError(
+        `${probe.problem}. Fix: ${probe.fix}. Stages that need it: ${blocked.join(', ')}. Nothing was changed.`,
+      );
+    }
     if (probe.reachable) {
       notes.push(
         `Cluster reached: ${probe.server} (${probe.version ?? 'version unknown'}) via ${probe.via}.`,
@@ -88,7 +99,6 @@ export async function preflight(
       );
     } else {
       const what = `Could not reach the Kubernetes cluster via ${probe.via}: ${probe.problem}. Fix: ${probe.fix}.`;
-      const blocked = clusterStages.filter((s) => runnable.includes(s));
       if (mode === 'apply' && blocked.length > 0) stop(what, blocked);
       else notes.push(`${what} Stages that need it (${clusterStages.join(', ')}) cannot be planned.`);
       for (const s of clusterStages) skip.set(s, 'cluster unreachable (see above)');
@@ -107,5 +117,5 @@ export async function preflight(
       for (const s of azureStages) skip.set(s, 'Azure sign-in failed (see above)');
     }
   }
-  return { notes, skip };
+  return { notes, skip, warnings };
 }

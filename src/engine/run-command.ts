@@ -81,7 +81,16 @@ export async function runCommand(inputs: Inputs, deps: EngineDeps): Promise<Pipe
     kube: stageDeps.kube,
   });
   notes.push(...checked.notes);
-  for (const [s, why] of checked.skip) if (!preSkipped.has(s)) preSkipped.set(s, why);
+  const access = deps.reporter.stageLogger('cluster-access');
+  for (const w of checked.warnings) access.warn(w);
+  // A plan that could not look at some stages must not pass as if it had (a pull-request check would stay green
+  // while blind): those stages fail, unless the user accepts a partial plan.
+  const blind = mode === 'plan' && !inputs['plan-partial'];
+  for (const [s, why] of checked.skip) {
+    const stage = built.get(s);
+    if (blind && stage && !preSkipped.has(s)) built.set(s, unplannable(stage, why));
+    else if (!preSkipped.has(s)) preSkipped.set(s, why);
+  }
   const stages = [...built.values()].filter((s) => !preSkipped.has(s.name));
   return runPipeline(stages, {
     mode,
@@ -93,6 +102,16 @@ export async function runCommand(inputs: Inputs, deps: EngineDeps): Promise<Pipe
     knownStages: STAGE_NAMES,
     notes,
   });
+}
+
+/** A stage the preflight found it cannot plan: it fails, saying why and how to accept a partial plan instead. */
+function unplannable(stage: Stage, why: string): Stage {
+  const fail = async (): Promise<never> => {
+    throw new Error(
+      `could not be planned: ${why}. Fix: resolve that (the notes above say how), or set plan-partial: true to accept a plan without this stage`,
+    );
+  };
+  return { name: stage.name, needs: stage.needs, plan: fail, apply: fail };
 }
 
 /** cluster-access -> a kubeconfig source (for arc: a running proxy registered for cleanup). */

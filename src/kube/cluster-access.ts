@@ -1,26 +1,31 @@
 // Resolves `cluster-access` into the kubeconfig source this run uses. A kubeconfig given as an input is
 // written mode 0600 in a 0700 directory under RUNNER_TEMP and registered for removal by the post step.
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Inputs } from '../config/input-specs.js';
 import type { ArcAccessContext } from './arc/arc-access.js';
+import { kubeconfigSecrets, kubeconfigText } from './kubeconfig-secrets.js';
 import { kubeconfigSource, type KubeconfigSource } from './kubeconfig-source.js';
 
 export class ClusterAccessError extends Error {
   override name = 'ClusterAccessError';
 }
 
-/** The kubeconfig input may be YAML or base64 of it (secrets often hold the latter). */
+/** The kubeconfig input may be YAML (or JSON) or base64 of it (secrets often hold the latter). */
 export function decodeKubeconfig(value: string): string {
-  const text = value.trim();
-  if (/^(apiVersion|kind|clusters|contexts|current-context|users|preferences)\s*:/m.test(text))
-    return `${text}\n`;
-  const decoded = Buffer.from(text.replace(/\s+/g, ''), 'base64').toString('utf8');
-  if (/^(apiVersion|clusters)\s*:/m.test(decoded)) return decoded;
+  const text = kubeconfigText(value);
+  if (text !== undefined) return text;
   throw new ClusterAccessError(
     "Input 'kubeconfig' is neither kubeconfig YAML nor base64 of it (no 'apiVersion:' or 'clusters:' found). Fix: pass the file's content, e.g. kubeconfig: ${{ secrets.EDGE_KUBECONFIG }}",
   );
+}
+
+/** Registers each credential in a kubeconfig (not its ordinary lines) for masking. */
+async function maskKubeconfig(source: KubeconfigSource, mask: (secret: string) => void): Promise<void> {
+  if (source.kind !== 'file') return;
+  const text = await readFile(source.path, 'utf8').catch(() => ''); // unreadable: the preflight says so
+  for (const secret of kubeconfigSecrets(text)) mask(secret);
 }
 
 export async function prepareClusterAccess(inputs: Inputs, ctx: ArcAccessContext): Promise<KubeconfigSource> {
@@ -47,9 +52,15 @@ export async function prepareClusterAccess(inputs: Inputs, ctx: ArcAccessContext
       }
     }
     case 'kubeconfig': {
-      if (!inputs.kubeconfig) return kubeconfigSource(ctx.env);
+      const allow = inputs['allow-insecure-kubeconfig'] ? { allowInsecure: true } : {};
+      if (!inputs.kubeconfig) {
+        const found = kubeconfigSource(ctx.env);
+        await maskKubeconfig(found, ctx.mask);
+        return found.kind === 'file' ? { ...found, ...allow } : found;
+      }
       const content = decodeKubeconfig(inputs.kubeconfig);
-      ctx.mask(content); // the decoded form too: its token and keys are the secret parts
+      // Its credentials, as values: the lines around them are not secret, and the input itself is masked whole.
+      for (const secret of kubeconfigSecrets(content)) ctx.mask(secret);
       const base = ctx.env['RUNNER_TEMP'] || tmpdir();
       const dir = await mkdtemp(join(base, 'litmus-aio-kube-'));
       await chmod(dir, 0o700);
@@ -57,7 +68,7 @@ export async function prepareClusterAccess(inputs: Inputs, ctx: ArcAccessContext
       ctx.cleanup.add({ kind: 'path', path: dir, label: 'kubeconfig from the kubeconfig input' });
       const path = join(dir, 'kubeconfig');
       await writeFile(path, content, { mode: 0o600 });
-      return { kind: 'file', path, fromEnv: false, label: "the 'kubeconfig' input" };
+      return { kind: 'file', path, fromEnv: false, label: "the 'kubeconfig' input", ...allow };
     }
   }
 }

@@ -2,6 +2,7 @@
 // The Kubernetes client is imported lazily: it must stay off the input-validation path (cold start).
 import { request, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
+import { connectionFailure } from './connection-failure.js';
 import { kubeconfigSource, type KubeconfigSource } from './kubeconfig-source.js';
 
 export interface ClusterProbeResult {
@@ -12,6 +13,13 @@ export interface ClusterProbeResult {
   version?: string;
   problem?: string;
   fix?: string;
+  /**
+   * The kubeconfig itself is unusable (malformed, or refused as insecure): an input error, not an unreachable
+   * cluster. `problem` then is the whole sentence, naming the kubeconfig.
+   */
+  invalidKubeconfig?: boolean;
+  /** Things the user allowed but should see (insecure-skip-tls-verify). */
+  warnings?: string[];
 }
 
 const KUBECONFIG_FIX =
@@ -30,26 +38,18 @@ export async function probeCluster(
       fix: KUBECONFIG_FIX,
     };
   }
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kc = new KubeConfig();
-  let via: string;
+  const [{ loadKubeconfig }, { KubeconfigError }] = await Promise.all([
+    import('./kubeconfig-load.js'),
+    import('./kubeconfig-check.js'),
+  ]);
+  let loaded: Awaited<ReturnType<typeof loadKubeconfig>>;
   try {
-    if (source.kind === 'in-cluster') {
-      kc.loadFromCluster(source.root);
-      via = 'in-cluster service account';
-    } else {
-      kc.loadFromFile(source.path);
-      via = `${source.label ?? (source.fromEnv ? `KUBECONFIG=${source.path}` : source.path)} (context ${kc.getCurrentContext() || 'none'})`;
-    }
+    loaded = await loadKubeconfig(source);
   } catch (e) {
-    const file = source.kind === 'file' ? source.path : 'in-cluster config';
-    return {
-      reachable: false,
-      via: file,
-      problem: `cannot read kubeconfig ${file}: ${(e as Error).message}`,
-      fix: 'check that the file is a valid kubeconfig (kubectl config view --kubeconfig <file>)',
-    };
+    if (!(e instanceof KubeconfigError)) throw e;
+    return { reachable: false, via: e.where, problem: e.summary, fix: e.fix, invalidKubeconfig: true };
   }
+  const { kc, via, warnings } = loaded;
   const cluster = kc.getCurrentCluster();
   if (!cluster) {
     return {
@@ -62,9 +62,10 @@ export async function probeCluster(
   const url = new URL('/version', cluster.server);
   const opts: RequestOptions = { method: 'GET', timeout: timeoutMs };
   await kc.applyToHTTPSOptions(opts);
+  const extra = warnings.length > 0 ? { warnings } : {};
   return new Promise((resolve) => {
     const fail = (problem: string, fix: string): void =>
-      resolve({ reachable: false, via, server: cluster.server, problem, fix });
+      resolve({ reachable: false, via, server: cluster.server, problem, fix, ...extra });
     const req = (url.protocol === 'http:' ? httpRequest : request)(url, opts, (res) => {
       let body = '';
       res.setEncoding('utf8');
@@ -72,14 +73,14 @@ export async function probeCluster(
       res.on('end', () => {
         if (res.statusCode === 401 || res.statusCode === 403) {
           return fail(
-            `the API server refused the credentials (HTTP ${res.statusCode})`,
-            'renew the token or certificate in the kubeconfig',
+            `the API server ${cluster.server} refused the credentials (HTTP ${res.statusCode})`,
+            'renew the token or client certificate of the kubeconfig user (an expired token is the usual cause)',
           );
         }
         if (res.statusCode !== 200)
           return fail(
-            `GET /version answered HTTP ${res.statusCode}`,
-            'check the server address in the kubeconfig',
+            `GET ${url.href} answered HTTP ${res.statusCode}`,
+            'check that the server address in the kubeconfig is the Kubernetes API server (not a proxy or ingress)',
           );
         let version: string | undefined;
         try {
@@ -87,7 +88,7 @@ export async function probeCluster(
         } catch {
           // an answer that is not JSON still proves reachability
         }
-        resolve({ reachable: true, via, server: cluster.server, ...(version ? { version } : {}) });
+        resolve({ reachable: true, via, server: cluster.server, ...(version ? { version } : {}), ...extra });
       });
     });
     req.on('timeout', () => {
@@ -97,12 +98,10 @@ export async function probeCluster(
         'check the network path to the API server (VPN, Arc proxy, firewall)',
       );
     });
-    req.on('error', (e: NodeJS.ErrnoException) =>
-      fail(
-        `cannot connect to ${cluster.server}: ${e.code ?? e.message}`,
-        'check that the cluster is running and the server address in the kubeconfig is right',
-      ),
-    );
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      const f = connectionFailure(e, cluster.server);
+      fail(f.problem, f.fix);
+    });
     req.end();
   });
 }

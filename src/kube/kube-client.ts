@@ -61,17 +61,38 @@ export interface LocalForward {
   close(): Promise<void>;
 }
 
-/** An API error with the server's Status reason and message, and what the request was. */
+/**
+ * An API error: what the request was, the server's Status reason and message (code 0: no HTTP answer, the
+ * message says why), and the fix.
+ */
 export class KubeApiError extends Error {
   override name = 'KubeApiError';
+  readonly fix: string;
   constructor(
     readonly code: number,
     readonly reason: string,
     message: string,
     readonly request: string,
+    fix?: string,
   ) {
-    super(`${request}: ${message} (HTTP ${code}${reason ? ` ${reason}` : ''})`);
+    const f = fix ?? httpFix(code);
+    super(
+      `${request}: ${message}${code > 0 ? ` (HTTP ${code}${reason ? ` ${reason}` : ''})` : ''}${f ? `. Fix: ${f}` : ''}`,
+    );
+    this.fix = f;
   }
+}
+
+/** What to do about an HTTP error status from the API server ('' when the request itself must change). */
+export function httpFix(code: number): string {
+  if (code === 401)
+    return 'renew the token or client certificate of the kubeconfig user (it expired or was revoked)';
+  if (code === 403)
+    return 'grant the cluster identity the permissions in docs/permissions.md (deploy/rbac/ has the Role)';
+  if (code === 409) return 'something else changed the object meanwhile: run again';
+  if (code === 429) return 'the API server is throttling requests: run again in a minute';
+  if (code >= 500) return 'the API server failed; check its health (kubectl get --raw /readyz) and run again';
+  return '';
 }
 
 export const refOf = (o: KubeObject): ObjectRef => ({

@@ -10,6 +10,8 @@ export type KubeconfigSource =
       path: string;
       fromEnv: boolean;
       /** How to name it in messages (default: the path). */ label?: string;
+      /** The user allows insecure-skip-tls-verify in it (input allow-insecure-kubeconfig). */
+      allowInsecure?: boolean;
     }
   /** `root` prefixes /var/run/secrets/kubernetes.io/serviceaccount (tests; a pod uses the real path). */
   | { kind: 'in-cluster'; root?: string }

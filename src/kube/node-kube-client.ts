@@ -1,14 +1,17 @@
 // KubeClient on @kubernetes/client-node's generic object API. Imported lazily (dynamic import) by the stages
 // that need a cluster, so the 4 MiB client never loads to validate inputs.
+import type { KubeConfig } from '@kubernetes/client-node';
 import {
   ApiException,
   AuthorizationV1Api,
-  KubeConfig,
   KubernetesObjectApi,
   PortForward,
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
+import { connectionFailure } from './connection-failure.js';
+import { loadKubeconfig } from './kubeconfig-load.js';
 import type { KubeconfigSource } from './kubeconfig-source.js';
 import {
   describeRef,
@@ -37,12 +40,14 @@ function statusOf(e: ApiException<unknown>): StatusBody {
   return (body ?? {}) as StatusBody;
 }
 
-function translate(e: unknown, request: string): never {
+function translateError(e: unknown, request: string, server: string): never {
   if (e instanceof ApiException) {
     const s = statusOf(e);
     throw new KubeApiError(e.code, s.reason ?? '', s.message ?? e.message, request);
   }
-  throw new KubeApiError(0, 'Unreachable', (e as Error).message, request);
+  // No HTTP answer: fetch's "fetch failed" hides the cause (refused, reset, timeout, untrusted certificate).
+  const f = connectionFailure(e, server);
+  throw new KubeApiError(0, f.code || 'Unreachable', f.problem, request, f.fix);
 }
 
 const header = (r: ObjectRef): KubernetesObject => ({
@@ -67,8 +72,10 @@ export function kubeClientFromConfig(kc: KubeConfig, fieldManager = 'litmus-aio'
       return translate(e, `${verb} ${describeRef({ ...obj, ...obj.metadata })}`);
     }
   };
+  const server = kc.getCurrentCluster()?.server ?? 'unknown';
+  const translate = (e: unknown, request: string): never => translateError(e, request, server);
   return {
-    server: kc.getCurrentCluster()?.server ?? 'unknown',
+    server,
     async get<T extends KubeObject>(ref: ObjectRef) {
       try {
         return (await objects.read(header(ref) as never)) as unknown as T;
@@ -104,13 +111,24 @@ export function kubeClientFromConfig(kc: KubeConfig, fieldManager = 'litmus-aio'
       const server = createServer((socket) => {
         sockets.add(socket);
         socket.on('error', () => socket.destroy());
-        pf.portForwardService(namespace, service, [port], socket, null, socket).then(
+        // The pod side reports a refused or failed connection on the error channel, then closes the tunnel.
+        const tunnelErrors = new Writable({
+          write(chunk: Buffer, _enc, done) {
+            const text = chunk.toString('utf8').trim();
+            if (text) errors.push(`port-forward to Service ${namespace}/${service}:${port}: ${text}`);
+            done();
+          },
+        });
+        pf.portForwardService(namespace, service, [port], socket, tunnelErrors, socket).then(
           (tunnel) => {
             // The tunnel's WebSocket outlives the local socket unless closed: it would keep the process alive.
+            // And the other way round: a tunnel closed by the far end must close the local connection, or
+            // its client waits for an answer that never comes (as kubectl's does, it sees a reset at once).
             const ws = typeof tunnel === 'function' ? tunnel() : tunnel;
             const closeTunnel = (): void => ws?.close();
             if (socket.destroyed) closeTunnel();
             else socket.once('close', closeTunnel);
+            ws?.once('close', () => socket.destroy());
           },
           (e: unknown) => {
             errors.push(`port-forward to Service ${namespace}/${service}:${port}: ${(e as Error).message}`);
@@ -156,14 +174,7 @@ export function kubeClientFromConfig(kc: KubeConfig, fieldManager = 'litmus-aio'
   };
 }
 
-/** A client for the kubeconfig this run uses (see kubeconfig-source.ts). */
-export function kubeClientFromSource(source: KubeconfigSource): KubeClient {
-  const kc = new KubeConfig();
-  if (source.kind === 'file') kc.loadFromFile(source.path);
-  else if (source.kind === 'in-cluster') kc.loadFromCluster(source.root);
-  else
-    throw new Error(
-      `no kubeconfig found at ${source.looked}: set KUBECONFIG to a kubeconfig for the cluster`,
-    );
-  return kubeClientFromConfig(kc);
+/** A client for the kubeconfig this run uses (see kubeconfig-source.ts); checked as the preflight checks it. */
+export async function kubeClientFromSource(source: KubeconfigSource): Promise<KubeClient> {
+  return kubeClientFromConfig((await loadKubeconfig(source)).kc);
 }

@@ -12,16 +12,20 @@ export type FailureKind =
   | 'client-chain-incomplete'
   | 'not-authorized'
   | 'no-data'
-  | 'timeout';
+  | 'timeout'
+  | 'cancelled';
 
+/** A failed probe: which layer (`kind`), what happened (`problem`), what to change (`fix`). */
 export class ProbeFailure extends Error {
   override name = 'ProbeFailure';
   constructor(
     readonly kind: FailureKind,
-    message: string,
+    readonly problem: string,
     readonly fix: string,
+    /** What the probe measured before it failed, when it got that far. */
+    readonly report?: unknown,
   ) {
-    super(`${message}. Fix: ${fix}`);
+    super(`${problem}. Fix: ${fix}`);
   }
 }
 

@@ -7,6 +7,7 @@ import type { MqttClient, IClientOptions } from 'mqtt';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../pipeline/logger.js';
 import { diagnoseConnectError, NOT_AUTHORIZED, ProbeFailure, type TlsTarget } from './diagnose.js';
+import { matchesFilter } from './topic-filter.js';
 
 export interface ProbeOptions {
   protocolVersion: 4 | 5;
@@ -38,6 +39,27 @@ const MAX_INTERRUPTIONS = 5;
 
 /** Errors worth another connection attempt within the deadline: the broker may be (re)starting. */
 const TRANSIENT = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+const AUTHORIZATION_FIX =
+  "check the BrokerAuthorization for the connector's attributes (topic-prefix) and the authorization-attributes that map the client certificate";
+
+function authorizationFailure(what: string, code: number, topic: string): ProbeFailure {
+  return new ProbeFailure(
+    'not-authorized',
+    `smoke: the broker refused ${what} on '${topic}': reason 0x${code.toString(16)} (${NOT_AUTHORIZED[code] ?? 'refused'})`,
+    AUTHORIZATION_FIX,
+  );
+}
+
+/** The run was interrupted (Ctrl-C, a cancelled workflow): not a broker problem, and never called a timeout. */
+export function cancelledFailure(startedAt: number): ProbeFailure {
+  const s = ((performance.now() - startedAt) / 1000).toFixed(1);
+  return new ProbeFailure(
+    'cancelled',
+    `smoke: cancelled after ${s} s (the run was interrupted)`,
+    'nothing to fix in the broker: run the stage again',
+  );
+}
 
 async function connectOnce(
   mqtt: Mqtt,
@@ -80,193 +102,265 @@ async function connectOnce(
   });
 }
 
-function authorizationFailure(what: string, code: number, topic: string): ProbeFailure {
-  return new ProbeFailure(
-    'not-authorized',
-    `smoke: the broker refused ${what} on '${topic}': reason 0x${code.toString(16)} (${NOT_AUTHORIZED[code] ?? 'refused'})`,
-    "check the BrokerAuthorization for the connector's attributes (topic-prefix) and the authorization-attributes that map the client certificate",
+/** Connects, retrying only transient failures (the broker restarting), with backoff, until the deadline. */
+async function connect(lib: Mqtt, t: TlsTarget, o: ProbeOptions, startedAt: number): Promise<MqttClient> {
+  const left = (): number => o.deadline - performance.now();
+  let wait = 50;
+  let last: unknown;
+  let toldAt = -Infinity; // a line every few seconds while it waits, not one per attempt
+  for (let attempt = 1; left() > 0 && !o.signal?.aborted; attempt++) {
+    try {
+      return await connectOnce(lib, t, o, Math.min(left(), 10_000));
+    } catch (e) {
+      last = e;
+      const reason = (e as { code?: unknown }).code;
+      if (typeof reason === 'number' && NOT_AUTHORIZED[reason])
+        throw authorizationFailure('the connection', reason, t.via);
+      const code = String(reason ?? '');
+      if (!TRANSIENT.has(code)) throw await diagnoseConnectError(e, t);
+      // A reset during the handshake can also be a refused client certificate: ask the TLS layer directly.
+      const diagnosed = await diagnoseConnectError(e, t);
+      if (code === 'ECONNRESET' && diagnosed.kind !== 'timeout') throw diagnosed;
+      o.log.debug(`connect attempt ${attempt} failed (${code}); retrying in ${wait} ms`);
+      if (performance.now() - toldAt >= 5000) {
+        toldAt = performance.now();
+        o.log.info(
+          `the broker at ${t.via} does not answer yet (${code}); retrying until smoke-timeout (${Math.round(left() / 1000)} s left)`,
+        );
+      }
+      await delay(Math.min(wait, Math.max(0, left())), undefined, { signal: o.signal }).catch(
+        () => undefined,
+      );
+      wait = Math.min(wait * 2, 1000);
+    }
+  }
+  if (o.signal?.aborted) throw cancelledFailure(startedAt);
+  throw await diagnoseConnectError(
+    last ?? Object.assign(new Error('deadline passed'), { code: 'ETIMEDOUT' }),
+    t,
   );
+}
+
+/** What came back: probe round trips by sequence number, and counts on the expected topics. */
+class ProbeTally {
+  readonly latencies: number[] = [];
+  duplicates = 0;
+  readonly topics: Map<string, ProbeReport['topics'][number]>;
+  private readonly sentAt = new Map<number, number>();
+  private readonly seen = new Set<number>();
+  private readonly waiting = new Map<number, () => void>();
+  private readonly startedAt = performance.now();
+
+  constructor(private readonly o: ProbeOptions) {
+    this.topics = new Map(o.expectTopics.map((topic) => [topic, { topic, messages: 0 }]));
+  }
+
+  sent(seq: number): void {
+    this.sentAt.set(seq, performance.now());
+  }
+
+  has(seq: number): boolean {
+    return this.seen.has(seq);
+  }
+
+  readonly onMessage = (topic: string, payload: Buffer): void => {
+    if (topic === this.o.topic) {
+      const seq = Number(payload.toString().split(' ')[0]);
+      if (this.seen.has(seq)) this.duplicates++;
+      else {
+        this.seen.add(seq);
+        const at = this.sentAt.get(seq);
+        if (at !== undefined) this.latencies.push(performance.now() - at);
+        this.waiting.get(seq)?.();
+      }
+      return;
+    }
+    for (const entry of this.topics.values()) {
+      if (!matchesFilter(entry.topic, topic)) continue;
+      entry.messages++;
+      entry.firstAfterMs ??= Math.round(performance.now() - this.startedAt);
+    }
+  };
+
+  /** Resolves when `seq` has come back, the client closes, or `ms` pass: whichever is first. */
+  async waitFor(seq: number, client: MqttClient, ms: number): Promise<void> {
+    if (this.seen.has(seq) || !client.connected) return;
+    const stop = new AbortController();
+    let onClose = (): void => undefined;
+    const back = new Promise<void>((resolve) => this.waiting.set(seq, resolve));
+    const closed = new Promise<void>((resolve) => {
+      onClose = resolve;
+      client.once('close', onClose);
+    });
+    await Promise.race([back, closed, delay(ms, undefined, { signal: stop.signal }).catch(() => undefined)]);
+    stop.abort();
+    client.off('close', onClose);
+    this.waiting.delete(seq);
+  }
+
+  lost(): number {
+    return Array.from({ length: this.o.messages }, (_, k) => k + 1).filter((s) => !this.seen.has(s)).length;
+  }
+
+  silentTopics(): string[] {
+    return [...this.topics.values()].filter((e) => e.messages === 0).map((e) => e.topic);
+  }
+}
+
+async function subscribe(c: MqttClient, o: ProbeOptions, tally: ProbeTally): Promise<void> {
+  c.on('message', tally.onMessage);
+  const filters = [o.topic, ...o.expectTopics];
+  let granted: Array<{ topic: string; qos: number }>;
+  try {
+    granted = await c.subscribeAsync(filters, { qos: 1 });
+  } catch (e) {
+    // MQTT.js rejects a SUBACK with failure codes; the packet carries one code per filter.
+    const packet = (e as { packet?: { granted?: Array<number | { qos: number }> } }).packet;
+    if (!packet?.granted) throw e;
+    granted = packet.granted.map((g, k) => ({ topic: filters[k]!, qos: typeof g === 'number' ? g : g.qos }));
+  }
+  for (const g of granted) if (g.qos >= 0x80) throw authorizationFailure('the subscription', g.qos, g.topic);
+}
+
+/** Publishes one probe message and waits for it to come back. Returns false when it did not come back. */
+async function roundTrip(
+  client: MqttClient,
+  seq: number,
+  o: ProbeOptions,
+  tally: ProbeTally,
+): Promise<boolean> {
+  tally.sent(seq);
+  const ack = (await client.publishAsync(o.topic, `${seq} ${Date.now()}`, { qos: 1 })) as
+    { reasonCode?: number } | undefined;
+  if (ack?.reasonCode !== undefined && ack.reasonCode >= 0x80)
+    throw authorizationFailure('the publish', ack.reasonCode, o.topic);
+  // One message at a time gives clean, comparable round trips. A message that does not come back within
+  // ROUND_TRIP_LIMIT_MS ends the probe: waiting longer proves nothing.
+  await tally.waitFor(
+    seq,
+    client,
+    Math.max(0, Math.min(o.deadline - performance.now(), ROUND_TRIP_LIMIT_MS)),
+  );
+  if (tally.has(seq)) {
+    o.log.debug(`probe message ${seq} back in ${Math.round(tally.latencies.at(-1) ?? 0)} ms`);
+    return true;
+  }
+  if (!client.connected) throw Object.assign(new Error('connection lost'), { code: 'ECONNRESET' });
+  return false;
+}
+
+interface Session {
+  lib: Mqtt;
+  t: TlsTarget;
+  o: ProbeOptions;
+  tally: ProbeTally;
+  client: MqttClient;
+  interruptions: string[];
+  startedAt: number;
+}
+
+/** Sends the probe messages in order, reconnecting (and resending) after a lost connection. */
+async function sendAll(s: Session): Promise<void> {
+  for (let seq = 1; seq <= s.o.messages; seq++) {
+    if (s.o.deadline - performance.now() <= 0 || s.o.signal?.aborted) return;
+    try {
+      if (!(await roundTrip(s.client, seq, s.o, s.tally))) return;
+    } catch (e) {
+      if (e instanceof ProbeFailure) throw e;
+      // A PUBACK with a failure reason code arrives as an error carrying that numeric code.
+      const reason = (e as { code?: unknown }).code;
+      if (typeof reason === 'number' && reason >= 0x80)
+        throw authorizationFailure('the publish', reason, s.o.topic);
+      if (s.interruptions.length >= MAX_INTERRUPTIONS) throw e;
+      const code = String((e as NodeJS.ErrnoException).code ?? (e as Error).message);
+      const lostAt = performance.now();
+      s.client.end(true);
+      s.client = await connect(s.lib, s.t, s.o, s.startedAt);
+      await subscribe(s.client, s.o, s.tally);
+      s.interruptions.push(
+        `connection lost at message ${seq} (${code}: the broker restarted or dropped the client); reconnected in ${Math.round(performance.now() - lostAt)} ms`,
+      );
+      seq--; // resend the message whose round trip was interrupted
+    }
+  }
+}
+
+/** Waits for at least one message on each expected topic, bounded by the deadline. */
+async function awaitExpectedTopics(o: ProbeOptions, tally: ProbeTally): Promise<void> {
+  let wait = 20;
+  while (tally.silentTopics().length > 0 && o.deadline > performance.now() && !o.signal?.aborted) {
+    await delay(Math.min(wait, Math.max(0, o.deadline - performance.now())), undefined, {
+      signal: o.signal,
+    }).catch(() => undefined);
+    wait = Math.min(wait * 2, 250);
+  }
+}
+
+/** The probe's verdict on a finished report: undefined when it passed. */
+export function verdict(
+  report: ProbeReport,
+  o: Pick<ProbeOptions, 'messages' | 'topic'>,
+): ProbeFailure | undefined {
+  const silent = report.topics.filter((e) => e.messages === 0);
+  if (silent.length > 0) {
+    return new ProbeFailure(
+      'no-data',
+      `smoke: no message arrived on ${silent.map((e) => `'${e.topic}'`).join(', ')} within smoke-timeout`,
+      'check that the Litmus Edge connector is enabled and its topics are turned on (connector stage), and that devices produce data',
+      report,
+    );
+  }
+  if (report.latencies.length === 0 && report.interruptions.length === 0) {
+    return new ProbeFailure(
+      'not-authorized',
+      `smoke: the broker acknowledged the probe publish on '${o.topic}' but delivered nothing back: its authorization policy most likely denies publishing or subscribing there silently (MQTT 3.1.1, and brokers that do not report denials)`,
+      AUTHORIZATION_FIX,
+      report,
+    );
+  }
+  if (report.lost > 0) {
+    return new ProbeFailure(
+      'timeout',
+      `smoke: ${report.lost} of ${o.messages} probe messages did not come back before the deadline${report.interruptions.length ? ` (${report.interruptions.join('; ')})` : ''}`,
+      'raise smoke-timeout, or check the broker health',
+      report,
+    );
+  }
+  return undefined;
 }
 
 export async function runProbe(t: TlsTarget, o: ProbeOptions): Promise<ProbeReport> {
   const mqtt = (await import('mqtt')) as Mqtt & { default?: Mqtt };
   const lib: Mqtt = typeof mqtt.connect === 'function' ? mqtt : mqtt.default!;
-  const left = (): number => o.deadline - performance.now();
-  const interruptions: string[] = [];
-
-  /** Connects, retrying only transient failures, with backoff, until the deadline. */
-  const connect = async (): Promise<MqttClient> => {
-    let wait = 50;
-    let last: unknown;
-    for (let attempt = 1; left() > 0 && !o.signal?.aborted; attempt++) {
-      try {
-        return await connectOnce(lib, t, o, Math.min(left(), 10_000));
-      } catch (e) {
-        last = e;
-        const code = String((e as NodeJS.ErrnoException).code ?? '');
-        const reason = (e as { code?: unknown }).code;
-        if (typeof reason === 'number' && NOT_AUTHORIZED[reason])
-          throw authorizationFailure('the connection', reason, t.via);
-        if (!TRANSIENT.has(code)) throw await diagnoseConnectError(e, t);
-        // A reset during the handshake can also be a refused client certificate: ask the TLS layer directly.
-        const diagnosed = await diagnoseConnectError(e, t);
-        if (code === 'ECONNRESET' && diagnosed.kind !== 'timeout') throw diagnosed;
-        o.log.debug(`connect attempt ${attempt} failed (${code}); retrying in ${wait} ms`);
-        await delay(Math.min(wait, Math.max(0, left())));
-        wait = Math.min(wait * 2, 1000);
-      }
-    }
-    throw await diagnoseConnectError(
-      last ?? Object.assign(new Error('deadline passed'), { code: 'ETIMEDOUT' }),
-      t,
-    );
-  };
-
-  const t0 = performance.now();
-  let client = await connect();
-  const connectMs = performance.now() - t0;
-  const sentAt = new Map<number, number>();
-  const seen = new Map<number, number>();
-  const latencies: number[] = [];
-  let duplicates = 0;
-  const topics = new Map(
-    o.expectTopics.map((topic) => [topic, { topic, messages: 0 } as ProbeReport['topics'][number]]),
-  );
-  const started = performance.now();
-
-  const matches = (filter: string, topic: string): boolean => {
-    const f = filter.split('/');
-    const p = topic.split('/');
-    for (let i = 0; i < f.length; i++) {
-      if (f[i] === '#') return true;
-      if (f[i] !== '+' && f[i] !== p[i]) return false;
-    }
-    return f.length === p.length;
-  };
-  const onMessage = (topic: string, payload: Buffer): void => {
-    if (topic === o.topic) {
-      const seq = Number(payload.toString().split(' ')[0]);
-      const count = (seen.get(seq) ?? 0) + 1;
-      seen.set(seq, count);
-      if (count > 1) duplicates++;
-      else if (sentAt.has(seq)) latencies.push(performance.now() - sentAt.get(seq)!);
-      return;
-    }
-    for (const entry of topics.values()) {
-      if (matches(entry.topic, topic)) {
-        entry.messages++;
-        entry.firstAfterMs ??= Math.round(performance.now() - started);
-      }
-    }
-  };
-  const subscribe = async (c: MqttClient): Promise<void> => {
-    c.on('message', onMessage);
-    const filters = [o.topic, ...o.expectTopics];
-    let granted: Array<{ topic: string; qos: number }>;
-    try {
-      granted = await c.subscribeAsync(filters, { qos: 1 });
-    } catch (e) {
-      // MQTT.js rejects a SUBACK with failure codes; the packet carries one code per filter.
-      const packet = (e as { packet?: { granted?: Array<number | { qos: number }> } }).packet;
-      if (!packet?.granted) throw e;
-      granted = packet.granted.map((g, k) => ({
-        topic: filters[k]!,
-        qos: typeof g === 'number' ? g : g.qos,
-      }));
-    }
-    for (const g of granted)
-      if (g.qos >= 0x80) throw authorizationFailure('the subscription', g.qos, g.topic);
-  };
-
+  const startedAt = performance.now();
+  const tally = new ProbeTally(o);
+  const client = await connect(lib, t, o, startedAt);
+  const s: Session = { lib, t, o, tally, client, interruptions: [], startedAt };
+  const connectMs = performance.now() - startedAt;
   try {
-    await subscribe(client);
-    for (let seq = 1; seq <= o.messages; seq++) {
-      if (left() <= 0) break;
-      try {
-        sentAt.set(seq, performance.now());
-        const ack = (await client.publishAsync(o.topic, `${seq} ${Date.now()}`, { qos: 1 })) as
-          { reasonCode?: number } | undefined;
-        if (ack?.reasonCode !== undefined && ack.reasonCode >= 0x80)
-          throw authorizationFailure('the publish', ack.reasonCode, o.topic);
-        // Wait for this message to come back before the next one: clean, comparable round trips. A message
-        // that does not come back within ROUND_TRIP_LIMIT_MS ends the probe: waiting longer proves nothing.
-        const giveUp = Math.min(o.deadline, performance.now() + ROUND_TRIP_LIMIT_MS);
-        while (!seen.has(seq) && performance.now() < giveUp && client.connected) await delay(2);
-        if (!seen.has(seq) && client.connected) break;
-        if (!seen.has(seq) && !client.connected)
-          throw Object.assign(new Error('connection lost'), { code: 'ECONNRESET' });
-        if (seen.has(seq))
-          o.log.debug(`probe message ${seq} back in ${Math.round(latencies.at(-1) ?? 0)} ms`);
-      } catch (e) {
-        if (e instanceof ProbeFailure) throw e;
-        // A PUBACK with a failure reason code arrives as an error carrying that numeric code.
-        const reason = (e as { code?: unknown }).code;
-        if (typeof reason === 'number' && reason >= 0x80)
-          throw authorizationFailure('the publish', reason, o.topic);
-        if (interruptions.length >= MAX_INTERRUPTIONS) throw e;
-        const code = String((e as NodeJS.ErrnoException).code ?? (e as Error).message);
-        const lostAt = performance.now();
-        client.end(true);
-        client = await connect();
-        await subscribe(client);
-        interruptions.push(
-          `connection lost at message ${seq} (${code}: the broker restarted or dropped the client); reconnected in ${Math.round(performance.now() - lostAt)} ms`,
-        );
-        seq--; // resend the message whose round trip was interrupted
-      }
-    }
-    // Expected topics: wait for at least one message on each, bounded by the deadline.
-    while ([...topics.values()].some((e) => e.messages === 0) && left() > 0 && !o.signal?.aborted)
-      await delay(20);
+    await subscribe(s.client, o, tally);
+    await sendAll(s);
+    await awaitExpectedTopics(o, tally);
   } finally {
-    client.end(true);
+    s.client.end(true);
   }
-
-  const lost = Array.from({ length: o.messages }, (_, k) => k + 1).filter((s) => !seen.has(s)).length;
+  if (o.signal?.aborted) throw cancelledFailure(startedAt);
   const report: ProbeReport = {
     connectMs,
-    latencies,
-    lost,
-    duplicates,
-    interruptions,
-    topics: [...topics.values()],
+    latencies: tally.latencies,
+    lost: tally.lost(),
+    duplicates: tally.duplicates,
+    interruptions: s.interruptions,
+    topics: [...tally.topics.values()],
   };
-  const silent = report.topics.filter((e) => e.messages === 0);
-  if (silent.length > 0) {
-    throw Object.assign(
-      new ProbeFailure(
-        'no-data',
-        `smoke: no message arrived on ${silent.map((e) => `'${e.topic}'`).join(', ')} within smoke-timeout`,
-        'check that the Litmus Edge connector is enabled and its topics are turned on (connector stage), and that devices produce data',
-      ),
-      { report },
-    );
-  }
-  if (latencies.length === 0 && interruptions.length === 0) {
-    throw Object.assign(
-      new ProbeFailure(
-        'not-authorized',
-        `smoke: the broker acknowledged the probe publish on '${o.topic}' but delivered nothing back: its authorization policy most likely denies publishing or subscribing there silently (MQTT 3.1.1, and brokers that do not report denials)`,
-        "check the BrokerAuthorization for the connector's attributes (topic-prefix) and the authorization-attributes that map the client certificate",
-      ),
-      { report },
-    );
-  }
-  if (lost > 0) {
-    throw Object.assign(
-      new ProbeFailure(
-        'timeout',
-        `smoke: ${lost} of ${o.messages} probe messages did not come back before the deadline${interruptions.length ? ` (${interruptions.join('; ')})` : ''}`,
-        'raise smoke-timeout, or check the broker health',
-      ),
-      { report },
-    );
-  }
+  const failure = verdict(report, o);
+  if (failure) throw failure;
   return report;
 }
 
 export function latencyStats(xs: number[]): { min: number; median: number; p95: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (q: number): number => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? NaN;
-  return { min: s[0] ?? NaN, median: at(0.5), p95: at(0.95) };
+  const sorted = [...xs].sort((a, b) => a - b);
+  const at = (q: number): number =>
+    sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+  return { min: sorted[0] ?? NaN, median: at(0.5), p95: at(0.95) };
 }

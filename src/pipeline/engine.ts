@@ -73,7 +73,7 @@ export async function runPipeline(
       const outcome = options.mode === 'plan' ? await stage.plan(ctx) : await stage.apply(ctx);
       return {
         stage: stage.name,
-        status: outcome.changed ? 'changed' : 'unchanged',
+        status: outcome.changed ? 'changed' : outcome.passed ? 'passed' : 'unchanged',
         changes: outcome.changes,
         durationMs: Math.round(now() - t0),
         ...(outcome.details?.length ? { details: outcome.details } : {}),

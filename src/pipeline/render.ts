@@ -5,6 +5,7 @@ import type { StageResult, StageStatus } from './stage.js';
 export const STATUS_ICON: Record<StageStatus, string> = {
   changed: '🟢',
   unchanged: '⚪',
+  passed: '✅',
   failed: '🔴',
   skipped: '⏭️',
 };

@@ -21,6 +21,9 @@ export interface StageOutcome {
   /** Findings that are not changes (e.g. smoke latencies); shown beside the changes. */
   details?: string[];
   outputs?: Record<string, string>;
+  /** A stage that verifies rather than changes (smoke, connector checks, check-certs) sets this when its check
+   * ran and held: the result's status is then `passed` rather than `unchanged`. */
+  passed?: boolean;
 }
 
 export interface Stage {
@@ -30,7 +33,8 @@ export interface Stage {
   apply(ctx: StageContext): Promise<StageOutcome>;
 }
 
-export type StageStatus = 'changed' | 'unchanged' | 'failed' | 'skipped';
+/** `passed`: a check ran and held (nothing to change). `unchanged`: a change stage found nothing to do. */
+export type StageStatus = 'changed' | 'unchanged' | 'passed' | 'failed' | 'skipped';
 
 export interface StageResult {
   stage: string;

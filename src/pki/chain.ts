@@ -2,6 +2,7 @@
 // with the extensions a strict verifier (OpenSSL, Go, the AIO broker) expects.
 import { randomBytes } from 'node:crypto';
 import { algorithmParams, type KeyAlgorithm } from './algorithms.js';
+import { parseDistinguishedName, toX509JsonName } from './distinguished-name.js';
 import { webcrypto, x509 } from './x509.js';
 
 type KeyPair = webcrypto.CryptoKeyPair;
@@ -40,14 +41,14 @@ export function randomSerial(): string {
   return bytes[0]! >= 0x80 ? `00${hex}` : hex;
 }
 
-/** Accepts "CN=x", "CN = x, O = y" (the broker's spelling) or a bare common name. */
-export function toDistinguishedName(subject: string): string {
-  const s = subject.trim();
-  if (!/^[A-Za-z.0-9]+\s*=/.test(s)) return `CN=${s}`;
-  return s
-    .split(/,(?=\s*[A-Za-z.0-9]+\s*=)/)
-    .map((part) => part.trim().replace(/\s*=\s*/, '='))
-    .join(', ');
+/** Accepts "CN=x", "CN = x, O = y" (the broker's spelling) or a bare common name; see distinguished-name.ts. */
+export { toDistinguishedName } from './distinguished-name.js';
+
+/** The subject as @peculiar/x509 encodes it, built from the parsed name (its own string parser mangles escapes). */
+function subjectName(subject: string): x509.Name {
+  const p = parseDistinguishedName(subject);
+  if (!p.ok) throw new Error(`invalid subject '${subject}': ${p.problem}`);
+  return new x509.Name(toX509JsonName(p.dn));
 }
 
 async function generateKeys(alg: KeyAlgorithm): Promise<KeyPair> {
@@ -71,7 +72,7 @@ interface Issuer {
 
 interface IssueParams {
   algorithm: KeyAlgorithm;
-  subject: string;
+  subject: x509.Name;
   notBefore: Date;
   notAfter: Date;
   issuer?: Issuer;
@@ -102,7 +103,8 @@ async function issue(p: IssueParams): Promise<x509.X509Certificate> {
   return x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
     subject: p.subject,
-    issuer: p.issuer.cert.subject,
+    // The issuer's subject as encoded, byte for byte (verifiers such as Go's and webpki compare the bytes).
+    issuer: p.issuer.cert.subjectName,
     notBefore: p.notBefore,
     // A certificate cannot outlive its issuer: clamp, so verifiers never see an impossible chain.
     notAfter: p.notAfter > p.issuer.cert.notAfter ? p.issuer.cert.notAfter : p.notAfter,
@@ -152,7 +154,7 @@ export async function createRootCa(o: Pick<ChainOptions, 'algorithm' | 'rootSubj
   const keys = await generateKeys(o.algorithm);
   const cert = await issue({
     algorithm: o.algorithm,
-    subject: toDistinguishedName(o.rootSubject),
+    subject: subjectName(o.rootSubject),
     ...window(o.now ?? new Date(), o.rootDays),
     keys,
     extensions: [new x509.BasicConstraintsExtension(true, 1, true), caUsage()],
@@ -167,7 +169,7 @@ export async function createIntermediateCa(
   const keys = await generateKeys(o.algorithm);
   const cert = await issue({
     algorithm: o.algorithm,
-    subject: toDistinguishedName(o.intermediateSubject),
+    subject: subjectName(o.intermediateSubject),
     ...window(o.now ?? new Date(), o.intermediateDays),
     issuer: await loadIssuer(root, o.algorithm),
     keys,
@@ -183,7 +185,7 @@ export async function issueClientLeaf(
   const keys = await generateKeys(o.algorithm);
   const cert = await issue({
     algorithm: o.algorithm,
-    subject: toDistinguishedName(o.leafSubject),
+    subject: subjectName(o.leafSubject),
     ...window(o.now ?? new Date(), o.leafDays),
     issuer: await loadIssuer(intermediate, o.algorithm),
     keys,

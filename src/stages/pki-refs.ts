@@ -4,8 +4,10 @@ import type { Inputs } from '../config/input-specs.js';
 import type { ObjectRef } from '../kube/kube-client.js';
 
 export interface PkiRefs {
-  /** The client chain and key (certs writes, smoke reads). */
+  /** The client chain and key (certs writes, smoke reads). Never holds a CA key. */
   clientSecret: ObjectRef;
+  /** The client CA's certificates and (without ca-key-dir) the intermediate key: certs only, never the workload. */
+  caSecret: ObjectRef;
   /** The client root the broker trusts (trustedClientCaCert). */
   trustedCa: ObjectRef;
   /** The broker's own CA bundle, kept by AIO's trust-manager. */
@@ -21,6 +23,7 @@ export function pkiRefs(i: Inputs): PkiRefs {
   });
   return {
     clientSecret: { apiVersion: 'v1', kind: 'Secret', namespace: i.namespace, name: i['client-cert-secret'] },
+    caSecret: { apiVersion: 'v1', kind: 'Secret', namespace: i.namespace, name: i['ca-secret'] },
     trustedCa: configMap(i['trusted-ca-configmap']),
     brokerCa: configMap(i['broker-ca-configmap']),
   };

@@ -52,11 +52,12 @@ describe('dist/main.js', () => {
     expect(readFileSync(files.GITHUB_STATE, 'utf8')).toBe('');
   });
 
-  test('plan with no reachable cluster validates, reports what it could not reach, and succeeds', () => {
+  test('plan-partial: a plan with no reachable cluster validates, reports what it could not reach, and succeeds', () => {
     const files = runnerFiles('plan');
     const r = runEntry('main.js', {
       ...files,
       INPUT_COMMAND: 'plan',
+      'INPUT_PLAN-PARTIAL': 'true',
       'INPUT_AUTHPOLICY-MODE': 'kubernetes',
       KUBECONFIG: join(work, 'missing-kubeconfig'),
     });

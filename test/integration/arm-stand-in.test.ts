@@ -742,8 +742,8 @@ describe('ARM platform behaviour', () => {
 });
 
 describe('specs folder', () => {
-  test('defaults to <repo>/../shared/specs, resolved from the repository root', () => {
-    expect(defaultSpecsDir()).toBe(`${REPO_ROOT.replace(/\/$/, '').replace(/\/[^/]+$/, '')}/shared/specs`);
+  test('defaults to the vendored <repo>/test/contracts/azure, resolved from the repository root', () => {
+    expect(defaultSpecsDir()).toBe(`${REPO_ROOT}test/contracts/azure`);
   });
 
   test('a missing folder fails with a message naming the expected path', async () => {

@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -71,7 +72,7 @@ describe('cluster probe', () => {
     const r = await probeCluster({ KUBECONFIG: kubeconfig('badtoken', url, 'wrong') });
     expect(r).toMatchObject({
       reachable: false,
-      problem: 'the API server refused the credentials (HTTP 401)',
+      problem: `the API server ${url} refused the credentials (HTTP 401)`,
     });
   });
 
@@ -83,7 +84,7 @@ describe('cluster probe', () => {
     const r = await probeCluster({ KUBECONFIG: kubeconfig('closed', `https://127.0.0.1:${port}`, TOKEN) });
     expect(r).toMatchObject({
       reachable: false,
-      problem: `cannot connect to https://127.0.0.1:${port}: ECONNREFUSED`,
+      problem: `connection refused by https://127.0.0.1:${port} (ECONNREFUSED): nothing listens there (the API server is down, restarting or at another address)`,
     });
     expect(r.fix).toMatch(/server address in the kubeconfig/);
   });
@@ -101,7 +102,42 @@ describe('cluster probe', () => {
     const p = join(dir, 'garbage');
     writeFileSync(p, 'clusters: 5\n');
     const r = await probeCluster({ KUBECONFIG: p });
-    expect(r.reachable).toBe(false);
-    expect(r.problem).toMatch(/^(cannot read kubeconfig|the kubeconfig has no current context)/);
+    expect(r).toMatchObject({ reachable: false, invalidKubeconfig: true, via: `KUBECONFIG=${p}` });
+    expect(r.problem).toBe(`Cannot use the kubeconfig (KUBECONFIG=${p}): 'clusters' is not a list (line 1)`);
+  });
+
+  test('a kubeconfig with a syntax error: line and column, never the line itself', async () => {
+    const p = kubeconfig('indent', url, TOKEN);
+    writeFileSync(
+      p,
+      readFileSync(p, 'utf8').replace(`    token: ${TOKEN}`, `      token: ${TOKEN}\n   x: y`),
+    );
+    const r = await probeCluster({ KUBECONFIG: p });
+    expect(r).toMatchObject({ reachable: false, invalidKubeconfig: true });
+    expect(r.problem).toMatch(
+      /^Cannot use the kubeconfig \(KUBECONFIG=.*\): it is not valid YAML: line \d+, column \d+: bad indentation/,
+    );
+    expect(r.problem).not.toContain(TOKEN.slice(0, 8));
+  });
+
+  test('plain http: refused for a remote server, accepted for loopback (kubectl proxy)', async () => {
+    const remote = await probeCluster({
+      KUBECONFIG: kubeconfig('http-remote', 'http://192.0.2.10:8080', TOKEN),
+    });
+    expect(remote).toMatchObject({ reachable: false, invalidKubeconfig: true });
+    expect(remote.problem).toContain("cluster 'sandbox' uses plain http (http://192.0.2.10:8080)");
+    const plain = createHttpServer((_req, res) => res.writeHead(200).end('{"gitVersion":"v1.32.4"}'));
+    await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
+    const local = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
+    try {
+      await expect(
+        probeCluster({ KUBECONFIG: kubeconfig('http-local', local, TOKEN) }),
+      ).resolves.toMatchObject({
+        reachable: true,
+        version: 'v1.32.4',
+      });
+    } finally {
+      await new Promise<void>((r) => plain.close(() => r()));
+    }
   });
 });

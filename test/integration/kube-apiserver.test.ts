@@ -354,12 +354,9 @@ describe('discovery and watch over plain HTTP', () => {
 
 describe('fault injection', () => {
   test('kubectl waits out a 429 with Retry-After and retries; client-node sees 503 and a dropped connection', async () => {
-    sb.injectFault({
-      verb: 'get',
-      resource: 'configmaps',
-      name: 'azure-clusterconfig',
-      status: 429,
-      retryAfterSeconds: 1,
+    sb.faults.add({
+      match: { verb: 'get', resource: 'configmaps', name: 'azure-clusterconfig' },
+      fault: { kind: 'status', status: 429, retryAfterSeconds: 1 },
     });
     const started = Date.now();
     const r = ok(await k(['get', 'configmap', 'azure-clusterconfig', '-n', 'azure-arc', '-o', 'name']));
@@ -369,13 +366,25 @@ describe('fault injection', () => {
     expect(tries.map((q) => q.status)).toEqual([429, 200]);
 
     const core = kc.makeApiClient(k8s.CoreV1Api);
-    sb.injectFault({ resource: 'configmaps', namespace: 'azure-arc', status: 503, retryAfterSeconds: 7 });
+    sb.faults.add({
+      match: { resource: 'configmaps', namespace: 'azure-arc' },
+      fault: { kind: 'status', status: 503, retryAfterSeconds: 7 },
+    });
     const unavailable = (await core
       .readNamespacedConfigMap({ name: 'azure-clusterconfig', namespace: 'azure-arc' })
       .catch((e: unknown) => e)) as k8s.ApiException<string>;
     expect(unavailable.code).toBe(503);
     expect(unavailable.headers['retry-after']).toBe('7');
-    sb.injectFault({ path: '/api/v1/namespaces/azure-arc/configmaps/azure-clusterconfig', drop: true });
+    expect(JSON.parse(unavailable.body)).toMatchObject({
+      kind: 'Status',
+      reason: 'ServiceUnavailable',
+      code: 503,
+      details: { retryAfterSeconds: 7 },
+    });
+    sb.faults.add({
+      match: { path: '/api/v1/namespaces/azure-arc/configmaps/azure-clusterconfig' },
+      fault: { kind: 'drop' },
+    });
     const dropped = await core
       .readNamespacedConfigMap({ name: 'azure-clusterconfig', namespace: 'azure-arc' })
       .catch((e: unknown) => e);
@@ -383,6 +392,35 @@ describe('fault injection', () => {
     expect(dropped).not.toBeInstanceOf(k8s.ApiException);
     const fine = await core.readNamespacedConfigMap({ name: 'azure-clusterconfig', namespace: 'azure-arc' });
     expect(fine.data?.AZURE_RESOURCE_NAME).toBe('sandbox-cluster');
+    expect(sb.faults.pending).toBe(0);
+    expect(sb.faults.hits.map((h) => [h.kind, h.attributes?.verb, h.attributes?.name])).toEqual([
+      ['status', 'get', 'azure-clusterconfig'],
+      ['status', 'get', 'azure-clusterconfig'],
+      ['drop', 'get', 'azure-clusterconfig'],
+    ]);
+  });
+
+  test('a 409 on a named object reads as a stale resourceVersion; a delay holds the request, then serves it', async () => {
+    sb.faults.reset([
+      { match: { verb: 'update', resource: 'configmaps' }, fault: { kind: 'status', status: 409 } },
+      { match: { verb: 'get', name: 'azure-clusterconfig' }, fault: { kind: 'delay', ms: 300 } },
+    ]);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const started = Date.now();
+    const cm = await core.readNamespacedConfigMap({ name: 'azure-clusterconfig', namespace: 'azure-arc' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(cm.data?.AZURE_RESOURCE_NAME).toBe('sandbox-cluster');
+    const conflict = (await core
+      .replaceNamespacedConfigMap({ name: 'azure-clusterconfig', namespace: 'azure-arc', body: cm })
+      .catch((e: unknown) => e)) as k8s.ApiException<string>;
+    expect(conflict.code).toBe(409);
+    expect(JSON.parse(conflict.body)).toMatchObject({
+      reason: 'Conflict',
+      message:
+        'Operation cannot be fulfilled on configmaps "azure-clusterconfig": the object has been modified; please apply your changes to the latest version and try again',
+    });
+    expect(sb.faults.pending).toBe(0);
+    sb.faults.reset();
   });
 });
 

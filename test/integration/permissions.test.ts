@@ -113,8 +113,21 @@ describe('permissions', () => {
     expect(writes).toEqual([]);
   });
 
-  test('plan mode reports the same finding and skips those stages instead of failing', async () => {
+  test('plan mode fails on the same finding (it could not look), naming the way to accept a partial plan', async () => {
     const summary = await run(PARTIAL, { command: 'plan' });
+    expect(summary.ok).toBe(false);
+    expect(summary.results.find((r) => r.status === 'failed')).toMatchObject({
+      status: 'failed',
+      error: {
+        message: expect.stringMatching(
+          /^could not be planned: missing Kubernetes permissions .*set plan-partial: true/,
+        ) as unknown,
+      },
+    });
+  });
+
+  test('plan-partial: plan mode reports the same finding and skips those stages instead of failing', async () => {
+    const summary = await run(PARTIAL, { command: 'plan', 'plan-partial': true });
     expect(summary.ok).toBe(true);
     expect(summary.notes.join('\n')).toContain('The cluster identity lacks');
     expect(summary.results.find((r) => r.stage === 'authpolicy')).toMatchObject({
@@ -129,13 +142,13 @@ describe('permissions', () => {
     expect(summary.results.map((r) => `${r.stage}:${r.status}`)).toEqual([
       'certs:changed',
       'authpolicy:changed',
-      'smoke:unchanged',
+      'smoke:passed',
     ]);
     const again = await run(LEAST);
     expect(again.results.map((r) => `${r.stage}:${r.status}`)).toEqual([
       'certs:unchanged',
       'authpolicy:unchanged',
-      'smoke:unchanged',
+      'smoke:passed',
     ]);
   });
 });

@@ -93,8 +93,9 @@ describe('authpolicy', () => {
     expect(r.authpolicy.status).toBe('changed');
     expect(r.writes).toEqual([
       'create namespaces/',
-      'create secrets/',
+      'create secrets/', // the CA Secret first: the commit point of a new PKI
       'create configmaps/',
+      'create secrets/', // then the client Secret Litmus Edge reads
       'create brokerauthentications/',
       'update brokerlisteners/default',
     ]);
@@ -137,7 +138,11 @@ describe('authpolicy', () => {
     });
 
     const expired = await issueClientLeaf(
-      { certPem: s['intermediate.crt']!, keyPem: s['intermediate-ca.key']! },
+      // The intermediate key lives in the CA Secret, never in the client Secret.
+      {
+        certPem: s['intermediate.crt']!,
+        keyPem: sb.secretData('litmus-edge', 'litmusedge-mqtt-ca')!['intermediate-ca.key']!,
+      },
       {
         algorithm: 'ec-p256',
         leafSubject: 'aiomqttconnector',

@@ -88,7 +88,8 @@ describe('certs stage', () => {
       'create namespace litmus-edge',
       "create client CA: root 'CN=Litmus Edge Root CA' (3650 days) -> intermediate 'CN=Litmus Edge Intermediate CA 1' (1825 days), ec-p256",
       "issue client certificate 'CN=aiomqttconnector' valid 100 days",
-      'store the chain and keys in Secret litmus-edge/litmusedge-mqtt-client',
+      'store the CA in Secret litmus-edge/litmusedge-mqtt-ca with the intermediate key; the root key is discarded (only rotate-ca needs it, and that creates a new root; set ca-key-dir to keep it on the runner)',
+      'store the chain and client key in Secret litmus-edge/litmusedge-mqtt-client',
       expect.stringMatching(
         /^record the AIO broker CA fingerprint [0-9A-F:]{23}\.\.\. in Secret litmus-edge\/litmusedge-mqtt-client$/,
       ),
@@ -100,16 +101,18 @@ describe('certs stage', () => {
   test('first run creates the PKI, stores it in the cluster and publishes the root', async () => {
     first = await run();
     expect(first.result.status).toBe('changed');
-    expect(first.writes).toEqual(['create namespaces/', 'create secrets/', 'create configmaps/']);
-    const data = secretData();
-    expect(Object.keys(data).sort()).toEqual([
-      'ca.crt',
-      'intermediate-ca.key',
-      'intermediate.crt',
-      'root-ca.key',
-      'tls.crt',
-      'tls.key',
+    // CA Secret (the commit), then the trusted bundle, then the client Secret (stage-certs-hardening.test.ts).
+    expect(first.writes).toEqual([
+      'create namespaces/',
+      'create secrets/',
+      'create configmaps/',
+      'create secrets/',
     ]);
+    const data = secretData();
+    // No CA key in the Secret Litmus Edge reads; the intermediate key is in the CA Secret, the root key nowhere.
+    expect(Object.keys(data).sort()).toEqual(['ca.crt', 'intermediate.crt', 'tls.crt', 'tls.key']);
+    const ca = secretData('litmus-edge', 'litmusedge-mqtt-ca');
+    expect(Object.keys(ca).sort()).toEqual(['ca.crt', 'intermediate-ca.key', 'intermediate.crt']);
     expect(trusted()).toBe(data['ca.crt']);
     const f = writeFiles({
       root: data['ca.crt']!,
@@ -132,7 +135,8 @@ describe('certs stage', () => {
       'broker-ca-sha256': fp(kube.brokerCaPem),
     });
     // Every private key was registered for masking before anything could print it.
-    for (const k of ['tls.key', 'root-ca.key', 'intermediate-ca.key']) expect(masked).toContain(data[k]);
+    expect(masked).toContain(data['tls.key']);
+    expect(masked).toContain(ca['intermediate-ca.key']);
     // The report never shows key material.
     expect(JSON.stringify(first.summary)).not.toMatch(/PRIVATE KEY/);
   });
@@ -218,9 +222,10 @@ describe('certs stage', () => {
     const base = { 'rotate-ca': '2026-11', 'key-algorithm': 'rsa-2048' as const, 'ca-key-dir': keyDir };
     const moved = await run(base);
     expect(moved.result.changes).toContain(
-      `move the CA keys from Secret litmus-edge/litmusedge-mqtt-client to ca-key-dir ${keyDir}`,
+      `move the CA keys from Secret litmus-edge/litmusedge-mqtt-ca to ca-key-dir ${keyDir}`,
     );
     expect(Object.keys(secretData())).not.toContain('intermediate-ca.key');
+    expect(Object.keys(secretData('litmus-edge', 'litmusedge-mqtt-ca'))).not.toContain('intermediate-ca.key');
     expect(statSync(join(keyDir, 'intermediate-ca.key')).mode & 0o777).toBe(0o600);
     expect(statSync(keyDir).mode & 0o777).toBe(0o700);
     const renewed = await run({ ...base, 'renew-before-days': 150 });

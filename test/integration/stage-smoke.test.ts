@@ -12,9 +12,11 @@ import type { KubeObject } from '../support/kube-apiserver/index.js';
 import { ProbeFailure } from '../../src/mqtt/diagnose.js';
 import { runProbe } from '../../src/mqtt/probe.js';
 import { silentLogger } from '../../src/pipeline/logger.js';
+import { pollUntil } from '../../src/util/poll.js';
 import { freshBundle, NODE } from '../support/fresh-bundle.js';
 import { recordingReporter } from '../support/recording-reporter.js';
 import { startSandbox, type Sandbox } from '../support/sandbox/index.js';
+import { createTestChain } from '../support/peers/chain.js';
 import { createTestCa } from '../support/test-pki.js';
 
 let sb: Sandbox;
@@ -28,7 +30,7 @@ beforeAll(async () => {
 });
 afterAll(() => sb.stop());
 
-function run(over: Partial<Inputs> = {}, command: 'run' | 'plan' = 'run') {
+function run(over: Partial<Inputs> = {}, command: 'run' | 'plan' = 'run', reporter = recordingReporter()) {
   return runCommand(
     {
       ...defaults,
@@ -40,7 +42,7 @@ function run(over: Partial<Inputs> = {}, command: 'run' | 'plan' = 'run') {
       ...over,
     },
     {
-      reporter: recordingReporter(),
+      reporter,
       cleanup: createCleanupRegistry({ save: () => undefined, load: () => '' }),
       env: { KUBECONFIG: sb.kubeconfig, HOME: sb.dir },
     },
@@ -52,7 +54,7 @@ const smoke = async (over: Partial<Inputs> = {}) =>
 describe('smoke stage', () => {
   test('through the port-forward: probe messages round-trip, latencies reported as outputs', async () => {
     const r = await smoke({ 'smoke-messages': 6 });
-    expect(r.status).toBe('unchanged');
+    expect(r.status).toBe('passed');
     expect(r.details?.[0]).toMatch(
       /^6\/6 probe messages round-tripped via port-forward to Service azure-iot-operations\/aio-broker:18884 \(MQTT 5, TLS, client chain from Secret litmus-edge\/litmusedge-mqtt-client\): min [\d.]+ ms, median [\d.]+ ms, p95 [\d.]+ ms; connect [\d.]+ ms$/,
     );
@@ -71,7 +73,7 @@ describe('smoke stage', () => {
       'mqtt-version': '3.1.1',
       'smoke-messages': 3,
     });
-    expect(r.status).toBe('unchanged');
+    expect(r.status).toBe('passed');
     expect(r.details?.[0]).toMatch(
       /^3\/3 probe messages round-tripped via direct 127\.0\.0\.1:\d+ \(MQTT 3\.1\.1/,
     );
@@ -99,7 +101,7 @@ describe('smoke stage', () => {
     );
     try {
       const r = await smoke({ 'smoke-messages': 2, 'expect-topics': ['devicehub/alias/#'] });
-      expect(r.status).toBe('unchanged');
+      expect(r.status).toBe('passed');
       expect(r.details?.at(-1)).toMatch(/^devicehub\/alias\/#: \d+ message\(s\), first after \d+ ms$/);
     } finally {
       clearInterval(timer);
@@ -209,7 +211,7 @@ describe('with topic-prefix (BrokerAuthorization)', () => {
     expect(setup.results[0]).toMatchObject({ stage: 'authpolicy', status: 'changed' });
     await sb.broker.settled();
     const r = await smoke({ ...withPrefix, 'smoke-messages': 3 });
-    expect(r.status).toBe('unchanged');
+    expect(r.status).toBe('passed');
     expect(r.details?.[0]).toMatch(/^3\/3 probe messages round-tripped/);
     const d = sb.secretData()!;
     const f = await runProbe(
@@ -233,5 +235,65 @@ describe('with topic-prefix (BrokerAuthorization)', () => {
     ).catch((e: unknown) => e as ProbeFailure);
     expect(f).toBeInstanceOf(ProbeFailure);
     expect((f as ProbeFailure).kind).toBe('not-authorized');
+  });
+});
+
+describe('a policy the broker applies late (as AIO does, seconds after the write)', () => {
+  const trusted = () =>
+    sb.kube.store.get('configmaps', 'azure-iot-operations', 'litmusedge-ca') as KubeObject & {
+      data: Record<string, string>;
+    };
+
+  test('smoke waits while the client CA is not trusted yet, passes once it is, and says how long it waited', async () => {
+    const original = trusted();
+    const foreign = await createTestChain({ rootName: 'Not Yet Our Root' });
+    sb.kube.store.put({ ...original, data: { 'client_ca.pem': foreign.root.cert } } as KubeObject);
+    await sb.broker.settled(); // the broker now refuses our client: unknown CA
+    const reporter = recordingReporter();
+    // The authorization test above left the port restricted to the litmus/ prefix.
+    const result = run(
+      { 'smoke-messages': 2, 'smoke-timeout': 30, 'topic-prefix': 'litmus' },
+      'run',
+      reporter,
+    );
+    try {
+      const refused = await pollUntil(
+        () => reporter.logs.some((l) => l.includes('waiting for the broker to apply the policy')),
+        { timeoutMs: 20_000, maxDelayMs: 100 },
+      );
+      expect(refused, reporter.logs.join('\n')).toBe(true);
+    } finally {
+      sb.kube.store.put(original); // the policy "takes effect": the sandbox broker follows after its delay
+    }
+    const r = (await result).results.find((x) => x.stage === 'smoke')!;
+    expect(r.status, r.error?.message).toBe('passed');
+    expect(r.details).toContainEqual(
+      expect.stringMatching(
+        /^the broker accepted the client after \d+\.\d s and \d+ attempts \(until then: smoke: the broker refused the client certificate/,
+      ),
+    );
+    const result2 = JSON.parse(r.outputs!['smoke-result']!) as {
+      attempts: number;
+      waitedForPolicyMs: number;
+    };
+    expect(result2.attempts).toBeGreaterThan(1);
+    expect(result2.waitedForPolicyMs).toBeGreaterThan(0);
+  });
+
+  test('a refusal that persists until smoke-timeout is diagnosed by its cause, with how long it persisted', async () => {
+    const original = trusted();
+    const foreign = await createTestChain({ rootName: 'Never Our Root' });
+    sb.kube.store.put({ ...original, data: { 'client_ca.pem': foreign.root.cert } } as KubeObject);
+    await sb.broker.settled();
+    try {
+      const r = await smoke({ 'smoke-messages': 1, 'smoke-timeout': 3, 'topic-prefix': 'litmus' });
+      expect(r.status).toBe('failed');
+      expect(r.error?.message).toMatch(
+        /^smoke: the broker refused the client certificate .* \(still so after \d+\.\d s and \d+ attempts, so not a policy that was still being applied\)\. Fix: check that trusted-ca-configmap/,
+      );
+    } finally {
+      sb.kube.store.put(original);
+      await sb.broker.settled();
+    }
   });
 });

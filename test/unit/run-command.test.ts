@@ -107,10 +107,21 @@ describe('runCommand', () => {
     expect(calls).toEqual([]);
   });
 
-  test('plan with an unreachable cluster still completes and reports what it could not reach', async () => {
+  test('plan with an unreachable cluster fails: a blind plan is not a green plan', async () => {
+    const calls: string[] = [];
+    const summary = await runCommand(inputs({ command: 'plan' }), deps(calls, unreachable));
+    expect(summary.ok).toBe(false);
+    expect(summary.results.find((r) => r.stage === 'certs')).toMatchObject({
+      status: 'failed',
+      error: { message: expect.stringMatching(/^could not be planned: cluster unreachable/) as unknown },
+    });
+    expect(calls).toEqual([]);
+  });
+
+  test('plan-partial: a plan with an unreachable cluster completes and reports what it could not reach', async () => {
     const calls: string[] = [];
     const d = deps(calls, unreachable);
-    const summary = await runCommand(inputs({ command: 'plan' }), d);
+    const summary = await runCommand(inputs({ command: 'plan', 'plan-partial': true }), d);
     expect(summary.ok).toBe(true);
     expect(summary.notes.join('\n')).toContain(
       'Could not reach the Kubernetes cluster via KUBECONFIG=/tmp/kc (context edge)',

@@ -6,6 +6,7 @@ import type {
   ListenerSpec,
   X509Attributes,
 } from '../../aio/broker-model.js';
+import { formatDistinguishedName, parseDistinguishedName } from '../../pki/distinguished-name.js';
 
 export interface PolicySettings {
   authenticationName: string;
@@ -16,14 +17,11 @@ export interface PolicySettings {
   topicPrefix?: string;
 }
 
-/** AIO writes subjects as "CN = x"; the defaults follow the Jumpstart drop. */
+/** AIO writes subjects as "CN = x"; the defaults follow the Jumpstart drop. Same parser as the certificates'. */
 export function brokerSubject(dn: string): string {
-  const s = dn.trim();
-  const withKey = /^[A-Za-z.0-9]+\s*=/.test(s) ? s : `CN=${s}`;
-  return withKey
-    .split(/,(?=\s*[A-Za-z.0-9]+\s*=)/)
-    .map((p) => p.trim().replace(/\s*=\s*/, ' = '))
-    .join(', ');
+  const p = parseDistinguishedName(dn);
+  if (!p.ok) throw new Error(`invalid subject: ${p.problem}`); // inputs are validated before any stage runs
+  return formatDistinguishedName(p.dn, ' = ');
 }
 
 export function defaultAttributes(

@@ -2,7 +2,7 @@
 // create the CA once, rotate it only when asked, re-issue the leaf only when it is missing, wrong or due.
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { algorithmParams, type KeyAlgorithm } from '../../pki/algorithms.js';
-import { toDistinguishedName } from '../../pki/chain.js';
+import { nodeSubjectText, sameDistinguishedName, toDistinguishedName } from '../../pki/distinguished-name.js';
 import type { PkiState } from './secret-layout.js';
 
 export interface CertsSettings {
@@ -27,10 +27,11 @@ export interface CertsDecision {
 
 const DAY = 86_400_000;
 
-/** Node prints subjects one RDN per line ("CN=x\nO=y"); compare in the "CN=x, O=y" form. */
-const subjectOf = (c: X509Certificate): string => c.subject.split('\n').join(', ');
+/** Node prints subjects one RDN per line ("CN=x\nO=y"); shown in the "CN=x, O=y" form. */
+const subjectOf = (c: X509Certificate): string => nodeSubjectText(c.subject);
+/** Canonically (distinguished-name.ts): spelling, spacing and letter case never force a rotation or re-issue. */
 const sameSubject = (c: X509Certificate, wanted: string): boolean =>
-  subjectOf(c) === toDistinguishedName(wanted);
+  sameDistinguishedName(subjectOf(c), wanted);
 
 function keyMatches(cert: X509Certificate, keyPem: string | undefined): boolean {
   if (!keyPem) return false;

@@ -40,7 +40,7 @@ export interface ArmStandInOptions extends ProviderHooks {
   auth: ArmAuthOptions;
   /** CA for the server certificate; default a fresh one (see `caPem`). */
   ca?: TestCertificate;
-  /** Specs root (holds specification/); default `<repo>/../shared/specs` or $ARM_STAND_IN_SPECS_DIR. */
+  /** Specs root (holds specification/); default $ARM_STAND_IN_SPECS_DIR or `<repo>/test/contracts/azure`. */
   specsDir?: string;
   seed?: Partial<SeedOptions>;
   lro?: Partial<LroSettings>;

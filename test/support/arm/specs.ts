@@ -1,18 +1,20 @@
-// Where the official Azure OpenAPI specs live. They are data beside the repository, not in it: locally
-// /work/shared/specs, in CI a fresh clone with `shared/` copied next to it. So the default is resolved from the
-// repository root (`<repo>/../shared/specs`), never from an absolute path.
+// Where the official Azure OpenAPI specs live: vendored in the repository at test/contracts/azure (upstream layout of
+// Azure/azure-rest-api-specs under specification/, so relative `$ref`s resolve; provenance and hashes in
+// test/contracts/azure/manifest.json, checked by `npm run specs:check`). The default is resolved from the
+// repository root, never from an absolute path; ARM_STAND_IN_SPECS_DIR or `specsDir` points elsewhere.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../repo-root.js';
 
 /** Environment variable that overrides the default location. */
 export const SPECS_DIR_ENV = 'ARM_STAND_IN_SPECS_DIR';
 
-/** The repository root (this file is test/support/arm/specs.ts). */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** The repository root, with a trailing slash (found by test/support/repo-root.ts, so it also works bundled). */
+export const REPO_ROOT = `${repoRoot()}/`;
 
+/** `<repo>/test/contracts/azure`: the vendored specs (it holds specification/). */
 export function defaultSpecsDir(): string {
-  return resolve(REPO_ROOT, '..', 'shared', 'specs');
+  return join(repoRoot(), 'test', 'contracts', 'azure');
 }
 
 export class SpecsNotFoundError extends Error {
@@ -23,8 +25,8 @@ export class SpecsNotFoundError extends Error {
     super(
       `ARM stand-in: the Azure OpenAPI specs folder was not found at ${expectedPath} (${detail}). ` +
         'It must hold specification/<service>/resource-manager/... as in Azure/azure-rest-api-specs. ' +
-        `Copy the shared/ folder beside the repository (so <repo>/../shared/specs exists), set ${SPECS_DIR_ENV}, ` +
-        'or pass specsDir.',
+        'The repository vendors them in test/contracts/azure (run `npm run specs:check` to verify that copy); ' +
+        `unset ${SPECS_DIR_ENV} to use it, set ${SPECS_DIR_ENV} to another specs folder, or pass specsDir.`,
     );
     this.name = 'SpecsNotFoundError';
   }
@@ -32,7 +34,8 @@ export class SpecsNotFoundError extends Error {
 
 /** Resolves and checks the specs root; throws SpecsNotFoundError naming the path when it is unusable. */
 export function resolveSpecsDir(specsDir?: string): string {
-  const dir = resolve(specsDir ?? process.env[SPECS_DIR_ENV] ?? defaultSpecsDir());
+  const fromEnv = process.env[SPECS_DIR_ENV];
+  const dir = resolve(specsDir ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : defaultSpecsDir()));
   if (!existsSync(dir)) throw new SpecsNotFoundError(dir, 'no such directory');
   if (!statSync(dir).isDirectory()) throw new SpecsNotFoundError(dir, 'not a directory');
   const specification = join(dir, 'specification');

@@ -12,7 +12,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { repoRoot } from '../repo-root.js';
 
 /** Behaviour knobs, passed to the fake as FAKE_AZ_* environment variables. */
 export interface FakeAzKnobs {
@@ -78,20 +79,11 @@ export interface Upstream {
   token: string;
 }
 
-/** fake-az.ts in the source tree, found from this module or from a bundle of it (scripts/run-ts.ts). */
+/** fake-az.ts in the source tree, found from the repository root (so also from a bundle made by scripts/run-ts.ts). */
 function fakeAzScript(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    for (const candidate of [
-      join(dir, 'fake-az.ts'),
-      join(dir, 'test', 'support', 'fake-az', 'fake-az.ts'),
-    ]) {
-      if (existsSync(candidate)) return candidate;
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new Error('fake-az.ts not found above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
+  const script = join(repoRoot(), 'test', 'support', 'fake-az', 'fake-az.ts');
+  if (!existsSync(script)) throw new Error(`fake-az.ts not found at ${script}`);
+  return script;
 }
 
 export function installFakeAz(

@@ -1,13 +1,21 @@
 // Turns a fired fault into HTTP behaviour on a node:http(s) request. A stand-in calls applyFault first thing for
 // every request; when it reports `handled`, the stand-in does nothing more with that request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Fault, FaultKind, FaultPlan } from './plan.js';
+import type { Fault, FaultAttributes, FaultKind, FaultPlan } from './plan.js';
 
 /** How a stand-in renders the responses a fault produces, so they look like that service's own errors. */
 export interface FaultResponder {
-  /** The error body for a fault status (`conflict` is always 409). Default: `{error: {code, message}}`. */
-  errorBody?(status: number, kind: 'status' | 'burst' | 'conflict', req: IncomingMessage): unknown;
-  /** Headers every fault response carries (request ids and the like). */
+  /**
+   * The error body for a fault status (`conflict` is always 409); `fault` carries the rule's `message` and
+   * `retryAfterSeconds`. Default: `{error: {code, message}}`.
+   */
+  errorBody?(
+    status: number,
+    kind: 'status' | 'burst' | 'conflict',
+    req: IncomingMessage,
+    fault: Extract<Fault, { kind: 'status' | 'burst' | 'conflict' }>,
+  ): unknown;
+  /** Headers every fault response carries (request ids and the like); they may override the JSON content-type. */
   headers?(req: IncomingMessage): Record<string, string>;
 }
 
@@ -31,19 +39,24 @@ const REASONS: Record<number, string> = {
   504: 'GatewayTimeout',
 };
 
-export function defaultFaultBody(status: number): unknown {
+export function defaultFaultBody(status: number, message?: string): unknown {
   const code = REASONS[status] ?? `Status${status}`;
-  return { error: { code, message: `Injected fault: ${code} (${status}).` } };
+  return { error: { code, message: message ?? `Injected fault: ${code} (${status}).` } };
 }
 
+/**
+ * Consults the plan for this request and, when a fault fires, acts it out. `attributes` are the request attributes
+ * beyond method and path that rules may match (the Kubernetes stand-in passes verb, resource, namespace and name).
+ */
 export async function applyFault(
   plan: FaultPlan | undefined,
   req: IncomingMessage,
   res: ServerResponse,
   responder: FaultResponder = {},
+  attributes?: FaultAttributes,
 ): Promise<FaultOutcome> {
   if (!plan) return { handled: false };
-  const fault = plan.take(req, HTTP_FAULT_KINDS);
+  const fault = plan.take({ method: req.method, url: req.url, attributes }, HTTP_FAULT_KINDS);
   if (!fault) return { handled: false };
   switch (fault.kind) {
     case 'drop':
@@ -54,7 +67,16 @@ export async function applyFault(
       return { handled: !stillThere, fault };
     }
     case 'conflict':
-      respond(req, res, responder, 409, fault.body ?? responder.errorBody?.(409, 'conflict', req), {});
+      respond(
+        req,
+        res,
+        responder,
+        409,
+        fault.body ??
+          responder.errorBody?.(409, 'conflict', req, fault) ??
+          defaultFaultBody(409, fault.message),
+        {},
+      );
       return { handled: true, fault };
     case 'status':
     case 'burst': {
@@ -65,7 +87,9 @@ export async function applyFault(
         headers['x-ms-retry-after-ms'] = String(fault.retryAfterMs);
       }
       const body =
-        fault.body ?? responder.errorBody?.(fault.status, fault.kind, req) ?? defaultFaultBody(fault.status);
+        fault.body ??
+        responder.errorBody?.(fault.status, fault.kind, req, fault) ??
+        defaultFaultBody(fault.status, fault.message);
       respond(req, res, responder, fault.status, body, headers);
       return { handled: true, fault };
     }
@@ -85,9 +109,9 @@ function respond(
   req.resume(); // drain any request body so the connection stays usable
   const payload = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, {
+    ...(payload ? { 'content-type': 'application/json; charset=utf-8' } : {}),
     ...responder.headers?.(req),
     ...headers,
-    ...(payload ? { 'content-type': 'application/json; charset=utf-8' } : {}),
     'content-length': Buffer.byteLength(payload),
   });
   res.end(payload);

@@ -1,7 +1,8 @@
-// A declarative fault plan that any HTTP stand-in consults before serving a request. Rules are tried in order; the
-// first rule that matches and still has uses left fires, and every firing is logged in `hits`. The plan knows nothing
-// about HTTP responses: apply.ts turns a fired fault into one, and stand-ins handle the protocol-specific kinds
-// (`lro-failed`) themselves.
+// A declarative fault plan that every HTTP stand-in (ARM, Entra, OIDC, Kubernetes API) consults before serving a
+// request. Rules are tried in order; the first rule that matches and still has uses left fires, and every firing is
+// logged in `hits`. The plan knows nothing about HTTP responses: apply.ts turns a fired fault into one (in the
+// stand-in's own error shape, via its FaultResponder), and stand-ins handle the protocol-specific kinds
+// (`lro-failed`) themselves. load.ts reads a plan declared in a JSON or YAML file.
 
 /** What a fired rule does to the request. */
 export type Fault =
@@ -13,6 +14,8 @@ export type Fault =
       retryAfterSeconds?: number;
       /** Sent as `retry-after-ms` and `x-ms-retry-after-ms` (headers the Azure SDK prefers over Retry-After). */
       retryAfterMs?: number;
+      /** The message of the stand-in's error body (each stand-in has its own default wording). */
+      message?: string;
       body?: unknown;
       headers?: Record<string, string>;
     }
@@ -23,10 +26,11 @@ export type Fault =
       count: number;
       retryAfterSeconds?: number;
       retryAfterMs?: number;
+      message?: string;
       body?: unknown;
     }
   /** 409 with the stand-in's conflict error. */
-  | { kind: 'conflict'; body?: unknown }
+  | { kind: 'conflict'; message?: string; body?: unknown }
   /** Destroy the socket without answering. */
   | { kind: 'drop' }
   /** Hold the request for `ms`, then serve it normally (unless the client gave up meanwhile). */
@@ -36,7 +40,17 @@ export type Fault =
 
 export type FaultKind = Fault['kind'];
 
-export interface FaultMatch {
+/** Request attributes a stand-in may pass to `take()` beyond method and path (the Kubernetes API stand-in's). */
+export const FAULT_ATTRIBUTES = ['verb', 'resource', 'namespace', 'name'] as const;
+export type FaultAttribute = (typeof FAULT_ATTRIBUTES)[number];
+export type FaultAttributes = Partial<Record<FaultAttribute, string>>;
+
+/**
+ * Every given field must match. `verb`, `resource`, `namespace` and `name` are Kubernetes request attributes (verb as
+ * RBAC names it: get, list, watch, create, update, patch, delete, ...; resource is the plural, e.g. `configmaps`);
+ * they compare exactly, and a rule naming one never matches a request whose stand-in does not supply it.
+ */
+export interface FaultMatch extends FaultAttributes {
   /** HTTP method, case-insensitive; any method when omitted. */
   method?: string;
   /** Exact path (without query) or a pattern tested against the path; any path when omitted. */
@@ -56,6 +70,8 @@ export interface FaultHit {
   kind: FaultKind;
   method: string;
   path: string;
+  /** The attributes the stand-in supplied, if any. */
+  attributes?: FaultAttributes;
   at: number;
 }
 
@@ -63,6 +79,7 @@ export interface FaultHit {
 export interface FaultRequest {
   method?: string | undefined;
   url?: string | undefined;
+  attributes?: FaultAttributes | undefined;
 }
 
 interface RuleState {
@@ -114,8 +131,10 @@ export class FaultPlan {
       if (kinds && !kinds.includes(fault.kind)) continue;
       if (match.method && match.method.toUpperCase() !== method) continue;
       if (match.path !== undefined && !pathMatches(match.path, path)) continue;
+      if (FAULT_ATTRIBUTES.some((a) => match[a] !== undefined && match[a] !== req.attributes?.[a])) continue;
       state.left -= 1;
-      this.hits.push({ rule: i, kind: fault.kind, method, path, at: Date.now() });
+      const attributes = req.attributes ? { attributes: { ...req.attributes } } : {};
+      this.hits.push({ rule: i, kind: fault.kind, method, path, ...attributes, at: Date.now() });
       return fault;
     }
     return undefined;

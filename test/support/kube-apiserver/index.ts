@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
+import { createFaultPlan, type FaultPlan } from '../faults/index.js';
 import { createTestCa, issueLoopbackServerCert } from '../test-pki.js';
 import { KubeApi } from './api.js';
 import { Controller, type FailureReason } from './controller.js';
@@ -12,7 +13,6 @@ import { PortForwarder } from './portforward.js';
 import type { PolicyRule, RbacSubject } from './rbac.js';
 import { findByKind, resolveResource } from './resources.js';
 import { seed } from './seed.js';
-import type { Fault } from './faults.js';
 import { ApiServer, type Identity, type RequestRecord } from './server.js';
 import { Store, type EventType } from './store.js';
 import type { Gvr, KubeObject } from './types.js';
@@ -20,7 +20,6 @@ import type { Gvr, KubeObject } from './types.js';
 export type { PolicyRule, RbacSubject } from './rbac.js';
 export type { RequestRecord } from './server.js';
 export type { FailureReason } from './controller.js';
-export type { Fault } from './faults.js';
 export type { Gvr, KubeObject } from './types.js';
 export { AIO_NAMESPACE, BROKER_POD, BROKER_LABELS } from './seed.js';
 
@@ -41,6 +40,11 @@ export interface KubeApiServerOptions {
   subscriptionId?: string;
   tenantId?: string;
   region?: string;
+  /**
+   * The fault plan the server consults before every request (default: an empty one). Rules may match `verb`,
+   * `resource`, `namespace` and `name` besides method and path; status faults are answered as Kubernetes Status errors.
+   */
+  faults?: FaultPlan;
 }
 
 export interface ChangeEvent {
@@ -78,9 +82,12 @@ export interface KubeSandbox {
   requests: RequestRecord[];
   /** `ns/pod:port` or `ns/service:port` → `host:port` of a local TCP server. */
   portForwardTargets: Map<string, string>;
-  /** Makes matching requests fail (429/409/5xx, dropped connection, delay); see faults.ts. */
-  injectFault(fault: Fault): void;
-  clearFaults(): void;
+  /**
+   * Makes matching requests fail (429/409/5xx as Kubernetes Status errors, dropped connections, delays):
+   * `faults.add({match: {verb: 'get', resource: 'configmaps'}, fault: {kind: 'status', status: 429}})`; `faults.hits`
+   * logs what fired, `faults.reset()` clears. See ../faults and faults.ts.
+   */
+  faults: FaultPlan;
   stop(): Promise<void>;
 }
 
@@ -109,7 +116,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   const api = new KubeApi(store);
   const requests: RequestRecord[] = [];
   const portForwardTargets = new Map<string, string>();
-  const faults: Fault[] = [];
+  const faults = options.faults ?? createFaultPlan();
   const forwarder = new PortForwarder(store, portForwardTargets);
   const server = new ApiServer({
     api,
@@ -209,8 +216,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     recoverDeployment: (ns, name) => controller.recoverDeployment(ns, name),
     requests,
     portForwardTargets,
-    injectFault: (fault) => faults.push({ ...fault }),
-    clearFaults: () => faults.splice(0),
+    faults,
     async stop() {
       controller.stop();
       forwarder.closeAll();

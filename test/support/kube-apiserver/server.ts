@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Duplex } from 'node:stream';
+import { applyFault, type FaultPlan } from '../faults/index.js';
 import { parseBody, type KubeApi } from './api.js';
 import {
   aggregatedDiscovery,
@@ -14,7 +15,7 @@ import {
   SERVER_VERSION,
   wantsAggregated,
 } from './discovery.js';
-import { faultError, takeFault, type Fault } from './faults.js';
+import { kubeFaultResponder } from './faults.js';
 import { openApi } from './openapi.js';
 import { forbidden, isAllowed, type Attributes, type PolicyRule } from './rbac.js';
 import { apiVersionOf, findResource, type ResourceType } from './resources.js';
@@ -80,8 +81,8 @@ export interface ServerDeps {
   identify(token: string | undefined): Identity | undefined;
   onUpgrade(ctx: UpgradeContext): void;
   log(record: RequestRecord): void;
-  /** Pending injected faults; the server consumes them. */
-  faults: Fault[];
+  /** The fault plan consulted before every authenticated HTTP request (rules may match verb/resource/namespace/name). */
+  faults: FaultPlan;
 }
 
 /** Splits `/api/v1/...` or `/apis/g/v/...` into a resource request (undefined for discovery paths). */
@@ -254,13 +255,16 @@ export class ApiServer {
         ...(rr.name ? { name: rr.name } : {}),
       });
     }
-    const fault = takeFault(this.deps.faults, { method, path, ...(rr ? { rr, verb: verb! } : {}) });
-    if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs).unref());
-    if (fault?.drop) {
-      req.socket.destroy();
+    const faultAttributes = rr
+      ? {
+          verb: verb!,
+          resource: rr.resource.resource,
+          ...(rr.namespace ? { namespace: rr.namespace } : {}),
+          ...(rr.name ? { name: rr.name } : {}),
+        }
+      : undefined;
+    if ((await applyFault(this.deps.faults, req, res, kubeFaultResponder(rr), faultAttributes)).handled)
       return;
-    }
-    if (fault?.status !== undefined) return sendError(res, faultError(fault, rr));
     if (!rr || !verb) {
       this.authorize(identity, { verb: method === 'GET' || method === 'HEAD' ? 'get' : 'post', path });
       return this.nonResource(req, res, path, accept);

@@ -2,9 +2,12 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../repo-root.js';
 
-const TOOLS_BIN = fileURLToPath(new URL('../../../.tools/bin/', import.meta.url));
+/** <repo>/.tools/bin, where scripts/install-test-tools.sh puts helm (and kubectl when apt has none). */
+function toolsBin(): string {
+  return join(repoRoot(), '.tools', 'bin');
+}
 
 function executable(path: string): boolean {
   try {
@@ -17,7 +20,7 @@ function executable(path: string): boolean {
 
 function find(name: string, toolsFirst: boolean): string {
   const onPath = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, name));
-  const candidates = toolsFirst ? [join(TOOLS_BIN, name), ...onPath] : [...onPath, join(TOOLS_BIN, name)];
+  const candidates = toolsFirst ? [join(toolsBin(), name), ...onPath] : [...onPath, join(toolsBin(), name)];
   const found = candidates.find(executable);
   if (!found) {
     throw new Error(

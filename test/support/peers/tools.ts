@@ -1,11 +1,11 @@
 // Finds the real binaries the sandbox's peers and tests run. A missing tool is an error that names the binary and
 // the command that installs it: tests never skip silently because a tool is absent.
 import { accessSync, constants } from 'node:fs';
-import { delimiter, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { delimiter, join } from 'node:path';
+import { repoRoot as findRepoRoot } from '../repo-root.js';
 
-/** The repository root (this file is test/support/peers/tools.ts). */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The repository root (test/support/repo-root.ts: works from the source tree and when bundled). */
+export const repoRoot = findRepoRoot();
 
 /** Where scripts/install-test-tools.sh puts helm (and kubectl, when apt has none). */
 export const toolsBin = join(repoRoot, '.tools', 'bin');

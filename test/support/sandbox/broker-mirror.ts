@@ -2,6 +2,9 @@
 // BrokerAuthentication/BrokerAuthorization/ConfigMap in the Kubernetes stand-in say, mosquitto enforces. No port entry with an
 // X.509 authentication -> mosquitto is stopped (connections refused); a trusted CA change -> mosquitto trusts
 // exactly the new ConfigMap content. Changes are applied one at a time; `settled()` waits for the last one.
+// Like AIO, the mirror applies a change some time after it is stored (`reconcileDelayMs`, varied per change), so
+// the product's waiting is tested against a broker that lags, as real ones do.
+import { setTimeout as delay } from 'node:timers/promises';
 import type { KubeObject, KubeSandbox } from '../kube-apiserver/index.js';
 import { startMosquitto, type MosquittoPeer } from '../peers/mosquitto.js';
 import type { TestCertificate } from '../test-pki.js';
@@ -103,9 +106,24 @@ export interface BrokerMirror {
   stop(): Promise<void>;
 }
 
+/** How long after a change the broker follows it: a fixed delay, or a range from which each change draws one. */
+export type ReconcileDelay = number | { minMs: number; maxMs: number };
+
+export function drawDelay(d: ReconcileDelay | undefined, random: () => number = Math.random): number {
+  if (d === undefined) return 0;
+  if (typeof d === 'number') return d;
+  return Math.round(d.minMs + random() * (d.maxMs - d.minMs));
+}
+
 export async function startBrokerMirror(
   kube: KubeSandbox,
-  o: { serverCert: TestCertificate; x509Port: number; listenPort: number },
+  o: {
+    serverCert: TestCertificate;
+    x509Port: number;
+    listenPort: number;
+    /** Delay between a change in the cluster and the broker following it; default none. */
+    reconcileDelayMs?: ReconcileDelay;
+  },
 ): Promise<BrokerMirror> {
   let peer: MosquittoPeer | undefined;
   let trusted: string | undefined;
@@ -135,14 +153,24 @@ export async function startBrokerMirror(
     trusted = want;
     acl = wantAcl;
   };
+  // Changes that arrive while one is queued are picked up by that one (it reads the state when it runs).
+  let queued = false;
   const schedule = (): void => {
-    chain = chain.then(reconcile, reconcile);
+    if (queued) return;
+    queued = true;
+    const wait = drawDelay(o.reconcileDelayMs);
+    const run = async (): Promise<void> => {
+      if (wait > 0 && !stopped) await delay(wait);
+      queued = false;
+      await reconcile();
+    };
+    chain = chain.then(run, run);
   };
   const unsubscribe = kube.store.onChange((e) => {
     const watched = ['brokerlisteners', 'brokerauthentications', 'brokerauthorizations', 'configmaps'];
     if (watched.includes(e.resource.resource)) schedule();
   });
-  schedule();
+  chain = reconcile(); // the cluster as found: already applied
   await chain;
   return {
     host: '127.0.0.1',

@@ -9,7 +9,7 @@ import { startKubeApiServer, type KubeApiServerOptions, type KubeSandbox } from 
 import { freePort } from '../peers/free-port.js';
 import { probeTls, type TlsProbeResult } from '../peers/tls-probe.js';
 import { createTestCa, issueTestCert, type TestCertificate } from '../test-pki.js';
-import { startBrokerMirror, type BrokerMirror } from './broker-mirror.js';
+import { startBrokerMirror, type BrokerMirror, type ReconcileDelay } from './broker-mirror.js';
 
 export const BROKER_X509_PORT = 18884;
 export const BROKER_DNS_NAMES = [
@@ -37,9 +37,19 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
-export async function startSandbox(
-  options: Omit<KubeApiServerOptions, 'brokerCaPem' | 'brokerCaKeyPem'> = {},
-): Promise<Sandbox> {
+/**
+ * How long the sandbox broker takes to follow a change, by default: varied and non-zero, because a real AIO
+ * takes seconds and the product must wait for it. A test that needs 0 says why.
+ */
+export const DEFAULT_RECONCILE_DELAY: ReconcileDelay = { minMs: 100, maxMs: 900 };
+
+export interface SandboxOptions extends Omit<KubeApiServerOptions, 'brokerCaPem' | 'brokerCaKeyPem'> {
+  /** Delay between a broker resource or ConfigMap change and the broker following it. */
+  reconcileDelayMs?: ReconcileDelay;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const { reconcileDelayMs = DEFAULT_RECONCILE_DELAY, ...kubeOptions } = options;
   const dir = mkdtempSync(join(tmpdir(), 'litmus-aio-sandbox-'));
   const aioCa = await createTestCa('Azure IoT Operations Sandbox Root CA');
   const [brokerServerCert, listenPort] = await Promise.all([
@@ -51,13 +61,18 @@ export async function startSandbox(
     }),
     freePort(),
   ]);
-  const kube = await startKubeApiServer({ ...options, brokerCaPem: aioCa.cert, brokerCaKeyPem: aioCa.key });
+  const kube = await startKubeApiServer({
+    ...kubeOptions,
+    brokerCaPem: aioCa.cert,
+    brokerCaKeyPem: aioCa.key,
+  });
   let broker: BrokerMirror;
   try {
     broker = await startBrokerMirror(kube, {
       serverCert: brokerServerCert,
       x509Port: BROKER_X509_PORT,
       listenPort,
+      reconcileDelayMs,
     });
   } catch (e) {
     await kube.stop();

@@ -1,0 +1,2 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+function a(e){let t=c=>({apiVersion:"v1",kind:"ConfigMap",namespace:e["aio-namespace"],name:c});return{clientSecret:{apiVersion:"v1",kind:"Secret",namespace:e.namespace,name:e["client-cert-secret"]},caSecret:{apiVersion:"v1",kind:"Secret",namespace:e.namespace,name:e["ca-secret"]},trustedCa:t(e["trusted-ca-configmap"]),brokerCa:t(e["broker-ca-configmap"])}}export{a};

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-var r=["ec-p256","rsa-2048","rsa-3072"];function n(e){switch(e){case"ec-p256":return{generate:{name:"ECDSA",namedCurve:"P-256"},signing:{name:"ECDSA",namedCurve:"P-256",hash:"SHA-256"},nodeKeyType:"ec"};case"rsa-2048":case"rsa-3072":{let a={name:"RSASSA-PKCS1-v1_5",modulusLength:e==="rsa-2048"?2048:3072,publicExponent:new Uint8Array([1,0,1]),hash:"SHA-256"};return{generate:a,signing:a,nodeKeyType:"rsa"}}}}export{r as a,n as b};
