@@ -84,7 +84,7 @@ export const SMOKE_INPUTS = defineInputs({
   },
   'smoke-timeout': {
     description:
-      'Deadline for the whole smoke stage, in seconds: connecting (with retries), the probe and expect-topics.',
+      'Deadline for the whole smoke stage, in seconds: connecting, the probe and expect-topics. Until then, refusals that mean the broker has not applied the policy yet (port not open, client CA not trusted yet, not authorized yet: AIO takes seconds, through ARM longer) are retried with backoff; the result says how long it waited, and a refusal that persists is reported by its cause.',
     default: '60',
     expected: 'a whole number of seconds from 1 to 3600',
     example: 'smoke-timeout: 120',
