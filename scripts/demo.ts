@@ -60,7 +60,14 @@ process.on('SIGTERM', () => void stop(143));
 try {
   say('Starting the sandbox (Kubernetes API stand-in + mosquitto as the AIO broker)...');
   const t0 = performance.now();
-  sandbox = await startSandbox({ clusterName: 'demo-edge-cluster' });
+  // LITMUS_SANDBOX_FAULTS=<plan.json|yaml>: make the sandbox's Kubernetes API fail as the plan says (see
+  // test/support/kube-apiserver/README.md; a running sandbox also takes rules on POST /_sandbox/faults).
+  const faultPlanFile = process.env.LITMUS_SANDBOX_FAULTS || undefined;
+  if (faultPlanFile) console.log(`fault plan: ${faultPlanFile} (LITMUS_SANDBOX_FAULTS)`);
+  sandbox = await startSandbox({
+    clusterName: 'demo-edge-cluster',
+    ...(faultPlanFile ? { faultPlanFile } : {}),
+  });
   const sb = sandbox;
   console.log(`ready in ${((performance.now() - t0) / 1000).toFixed(1)} s: API ${sb.kube.url}`);
   const config = join(sb.dir, 'litmus-aio.yml');

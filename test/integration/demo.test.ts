@@ -26,10 +26,14 @@ test('the demo runs plan/run/run, keeps the sandbox, and the CLI command it prin
   demo.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => demo.on('close', resolve));
   try {
-    const ready = await pollUntil(() => out.includes('From another terminal') || demo.exitCode !== null, {
-      timeoutMs: 90_000,
-      maxDelayMs: 200,
-    });
+    // Ready once the last printed command (kubectl) is complete on its line: output arrives in chunks.
+    const ready = await pollUntil(
+      () => /\n {2}KUBECONFIG=\S+ kubectl [^\n]*\n/.test(out) || demo.exitCode !== null,
+      {
+        timeoutMs: 90_000,
+        maxDelayMs: 200,
+      },
+    );
     expect(ready && demo.exitCode === null, out).toBe(true);
     expect(out).toContain('accepted (TLS');
     expect(out).not.toMatch(/KiB/); // the build stays quiet

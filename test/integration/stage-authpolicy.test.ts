@@ -212,7 +212,7 @@ describe('authpolicy', () => {
       'authorization-attributes': { x: { subject: 'CN = y', attributes: { a: 'b' } } },
     });
     expect(differs.authpolicy.error?.message).toMatch(
-      /BrokerAuthentication 'litmusedge' exists with different content \(authenticationMethods\[0\]\.x509Settings\.authorizationAttributes\.intermediate: .* -> \(absent\);.*\); set force: true to replace it/,
+      /BrokerAuthentication 'litmusedge' exists with different content \(.*authenticationMethods\[0\]\.x509Settings\.authorizationAttributes\.intermediate: .* -> \(absent\);.*\); set force: true to replace it/,
     );
     // The trusted CA ConfigMap is missing and certs is not part of the run.
     const missing = await runCommand(

@@ -19,6 +19,7 @@ import {
   desiredAuthentication,
   desiredAuthorization,
   desiredPort,
+  canonicalSpec,
   sameSpec,
   type PolicySettings,
 } from './desired.js';
@@ -137,7 +138,7 @@ export function createAuthpolicyStage(deps: AuthpolicyDeps): Stage {
       // A port entry that uses our authentication is ours to update; anyone else's needs force.
       if (current && current.authenticationRef !== s.authenticationName && !i.force) {
         problems.push(
-          `BrokerListener '${s.listenerName}' already has port ${s.port} with other settings (${jsonDiff(current, port).join('; ')}); set force: true to overwrite that port entry, or choose another broker-port`,
+          `BrokerListener '${s.listenerName}' already has port ${s.port} with other settings (${jsonDiff(canonicalSpec(current), canonicalSpec(port)).join('; ')}); set force: true to overwrite that port entry, or choose another broker-port`,
         );
       }
       const ports = [...listener.spec.ports];
@@ -162,7 +163,7 @@ export function createAuthpolicyStage(deps: AuthpolicyDeps): Stage {
       problemList: string[],
     ): Write | undefined {
       if (existing && sameSpec(existing.spec, wanted)) return undefined;
-      const diff = jsonDiff(existing?.spec, wanted);
+      const diff = jsonDiff(canonicalSpec(existing?.spec), canonicalSpec(wanted));
       if (existing && !i.force) {
         problemList.push(
           `${kindName} '${s.authenticationName}' exists with different content (${diff.join('; ')}); set force: true to replace it, or choose another broker-authentication name`,

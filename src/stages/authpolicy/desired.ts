@@ -101,19 +101,31 @@ export function desiredPort(s: PolicySettings, listener: ListenerSpec): Listener
   };
 }
 
-/** Same content, ignoring key order and fields the service adds (provisioningState, healthState). */
+const isEmptyCollection = (v: unknown): boolean =>
+  Array.isArray(v) ? v.length === 0 : !!v && typeof v === 'object' && Object.keys(v).length === 0;
+
+/**
+ * A spec as the service means it: keys sorted, without the fields the service adds (provisioningState,
+ * healthState) and without empty lists and objects. The service fills in a schema's `default: []` (e.g. a
+ * rule's clientIds, usernames, topics) on every write, and an empty list means the same as none.
+ */
+export function canonicalSpec(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonicalSpec);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>)
+        .map(([k, x]) => [k, canonicalSpec(x)] as const)
+        .filter(
+          ([k, x]) =>
+            x !== undefined && !isEmptyCollection(x) && k !== 'provisioningState' && k !== 'healthState',
+        )
+        .sort(([x], [y]) => x.localeCompare(y)),
+    );
+  }
+  return v;
+}
+
+/** Same content, as the service means it (see canonicalSpec). */
 export function sameSpec(a: unknown, b: unknown): boolean {
-  const canon = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(canon);
-    if (v && typeof v === 'object') {
-      return Object.fromEntries(
-        Object.entries(v as Record<string, unknown>)
-          .filter(([k, x]) => x !== undefined && k !== 'provisioningState' && k !== 'healthState')
-          .sort(([x], [y]) => x.localeCompare(y))
-          .map(([k, x]) => [k, canon(x)]),
-      );
-    }
-    return v;
-  };
-  return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
+  return JSON.stringify(canonicalSpec(a)) === JSON.stringify(canonicalSpec(b));
 }

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { recordUpdate, serverSideApply } from './apply.js';
+import { admitCustomResource, decodeCustomResource, type FieldValidationOptions } from './crd-schema.js';
 import { applyDefaults, validate, validateUpdate } from './defaults.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { decodeProtobuf } from './protobuf.js';
@@ -23,7 +24,7 @@ import {
 import type { Store } from './store.js';
 import { clone, deepEqual, isPlainObject, nowRfc3339, type KubeObject } from './types.js';
 
-export interface WriteOptions {
+export interface WriteOptions extends FieldValidationOptions {
   /** Field manager recorded in managedFields. */
   manager: string;
   dryRun?: boolean;
@@ -147,6 +148,7 @@ export class KubeApi {
   private finishCreate(r: ResourceType, o: KubeObject, opts: WriteOptions, managed: boolean): KubeObject {
     if (!o.metadata.name && o.metadata.generateName)
       o.metadata.name = `${o.metadata.generateName}${randomSuffix()}`;
+    admitCustomResource(r, o);
     validate(r, o);
     this.ensureNamespace(r, o.metadata.namespace);
     if (this.store.get(r, o.metadata.namespace, o.metadata.name!)) throw alreadyExists(r, o.metadata.name!);
@@ -169,6 +171,7 @@ export class KubeApi {
     if (r.virtual) return this.review(r, body, opts.caller);
     const o = asObject(r, body);
     this.placeInNamespace(r, o, namespace);
+    decodeCustomResource(r, o, 'body', opts);
     return this.finishCreate(r, o, opts, false);
   }
 
@@ -248,6 +251,7 @@ export class KubeApi {
       if (r.statusSubresource && existing.status !== undefined) out.status = clone(existing.status);
       else if (r.statusSubresource) delete out.status;
       applyDefaults(r, out, existing);
+      admitCustomResource(r, out);
       validate(r, out);
       validateUpdate(r, existing, out);
     }
@@ -278,6 +282,7 @@ export class KubeApi {
       );
     }
     this.placeInNamespace(r, o, namespace);
+    if (!opts.subresource) decodeCustomResource(r, o, 'body', opts);
     const existing = this.get(r, namespace, name);
     return this.finishUpdate(r, existing, o, opts, false);
   }
@@ -314,6 +319,7 @@ export class KubeApi {
     const next = asObject(r, patched);
     if (next.metadata.name !== name)
       throw badRequest('metadata.name: Invalid value: the name cannot be changed by a patch');
+    if (!opts.subresource) decodeCustomResource(r, next, 'patch', opts);
     return { object: this.finishUpdate(r, existing, next, opts, false), created: false };
   }
 
@@ -347,6 +353,7 @@ export class KubeApi {
     }
     const sub = opts.subresource ?? '';
     if (r.statusSubresource && sub === '') delete applied.status;
+    if (sub === '') decodeCustomResource(r, applied, 'apply', opts);
     const existing = this.store.get(r, namespace, name);
     if (precondition && precondition !== existing?.metadata.resourceVersion) {
       if (!existing) throw notFound(r, name);

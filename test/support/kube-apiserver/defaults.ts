@@ -100,6 +100,29 @@ export function applyDefaults(r: ResourceType, o: KubeObject, existing?: KubeObj
       setDefault(spec(), 'replicas', 1);
       defaultPodSpec(obj(obj(spec(), 'template'), 'spec'));
       break;
+    case 'batch/jobs': {
+      // The Job's generated selector and the labels it puts on the template (manualSelector unset).
+      const s = spec();
+      const uid = o.metadata.uid ?? '';
+      const name = o.metadata.name ?? '';
+      const tmplMeta = obj(obj(s, 'template'), 'metadata');
+      setDefault(s, 'selector', { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } });
+      tmplMeta.labels = {
+        ...(isPlainObject(tmplMeta.labels) ? tmplMeta.labels : {}),
+        'batch.kubernetes.io/controller-uid': uid,
+        'batch.kubernetes.io/job-name': name,
+        'controller-uid': uid,
+        'job-name': name,
+      };
+      setDefault(s, 'parallelism', 1);
+      setDefault(s, 'completions', 1);
+      setDefault(s, 'backoffLimit', 6);
+      setDefault(s, 'completionMode', 'NonIndexed');
+      setDefault(s, 'suspend', false);
+      setDefault(s, 'podReplacementPolicy', 'TerminatingOrFailed');
+      defaultPodSpec(obj(obj(s, 'template'), 'spec'));
+      break;
+    }
     case 'apps/statefulsets': {
       const s = spec();
       setDefault(s, 'replicas', 1);

@@ -9,10 +9,12 @@ import { createFaultPlan, type FaultPlan } from '../faults/index.js';
 import { createTestCa, issueLoopbackServerCert } from '../test-pki.js';
 import { KubeApi } from './api.js';
 import { Controller, type FailureReason } from './controller.js';
+import { Kubelet } from './kubelet/kubelet.js';
+import type { PodRuntime } from './pod-runtime.js';
 import { PortForwarder } from './portforward.js';
 import type { PolicyRule, RbacSubject } from './rbac.js';
 import { findByKind, resolveResource } from './resources.js';
-import { seed } from './seed.js';
+import { seed, seedCluster } from './seed.js';
 import { ApiServer, type Identity, type RequestRecord } from './server.js';
 import { Store, type EventType } from './store.js';
 import type { Gvr, KubeObject } from './types.js';
@@ -20,6 +22,7 @@ import type { Gvr, KubeObject } from './types.js';
 export type { PolicyRule, RbacSubject } from './rbac.js';
 export type { RequestRecord } from './server.js';
 export type { FailureReason } from './controller.js';
+export type { PodRuntime, PodStatusSink } from './pod-runtime.js';
 export type { Gvr, KubeObject } from './types.js';
 export { AIO_NAMESPACE, BROKER_POD, BROKER_LABELS } from './seed.js';
 
@@ -45,6 +48,14 @@ export interface KubeApiServerOptions {
    * `resource`, `namespace` and `name` besides method and path; status faults are answered as Kubernetes Status errors.
    */
   faults?: FaultPlan;
+  /**
+   * Who runs Pods. 'simple' (default): the controller marks them Running/Ready. 'kubelet': kubelet/kubelet.ts pulls
+   * each image from a real registry (trusting `kubelet.registryCa`), runs what the image's labels say as a local
+   * process, runs probes, restarts crashing containers and serves `kubectl logs`. See README.md, "Kubelet". Or any
+   * PodRuntime of your own.
+   */
+  runtime?: 'simple' | 'kubelet' | PodRuntime;
+  kubelet?: { registryCa?: string; timeScale?: number; allowRegistryHost?: (host: string) => boolean };
 }
 
 export interface ChangeEvent {
@@ -107,9 +118,16 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   }
 
   const adminToken = randomBytes(24).toString('hex');
-  const identities = new Map<string, Identity>([[adminToken, { user: 'kubernetes-admin' }]]);
+  const identities = new Map<string, Identity>([
+    [adminToken, { user: 'kubernetes-admin', groups: ['kubeadm:cluster-admins'] }],
+  ]);
   for (const [token, v] of Object.entries(options.rbac ?? {})) {
-    identities.set(token, Array.isArray(v) ? { user: token, rules: v } : { user: v.user, rules: v.rules });
+    identities.set(
+      token,
+      Array.isArray(v)
+        ? { user: token, rules: v }
+        : { user: v.user, rules: v.rules, ...(v.groups ? { groups: v.groups } : {}) },
+    );
   }
 
   const store = new Store();
@@ -118,6 +136,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   const portForwardTargets = new Map<string, string>();
   const faults = options.faults ?? createFaultPlan();
   const forwarder = new PortForwarder(store, portForwardTargets);
+  let kubelet: Kubelet | undefined;
   const server = new ApiServer({
     api,
     store,
@@ -127,6 +146,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     onUpgrade: (ctx) => forwarder.handle(ctx),
     log: (r) => requests.push(r),
     faults,
+    podLogs: (ns, name, query) => kubelet?.logs(ns, name, query),
   });
 
   const clusterName = options.clusterName ?? 'sandbox-cluster';
@@ -149,8 +169,20 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
         { manager: 'sandbox-seed' },
       );
     }
+    seedCluster(api);
   }
-  const controller = new Controller(api);
+  let runtime: PodRuntime | undefined; // undefined: the controller's default, the simulated runtime
+  if (options.runtime === 'kubelet') {
+    const tls = await issueLoopbackServerCert(ca);
+    runtime = kubelet = new Kubelet(api, {
+      ...options.kubelet,
+      portForwardTargets,
+      tls: { cert: tls.cert, key: tls.key },
+    });
+  } else if (typeof options.runtime === 'object') {
+    runtime = options.runtime;
+  }
+  const controller = new Controller(api, runtime);
   controller.start();
   const port = await server.listen();
   const url = `https://127.0.0.1:${port}`;
@@ -219,6 +251,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     faults,
     async stop() {
       controller.stop();
+      await kubelet?.close();
       forwarder.closeAll();
       await server.close();
     },

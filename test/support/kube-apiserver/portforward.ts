@@ -7,6 +7,7 @@
 //  - HTTP Upgrade `SPDY/3.1` with X-Stream-Protocol-Version `portforward.k8s.io` (kubectl's fallback, and
 //    KUBECTL_PORT_FORWARD_WEBSOCKETS=false). Over SPDY, each forwarded connection is a pair of client-opened
 //    streams (headers streamtype=error|data, port, requestID).
+import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { findResource } from './resources.js';
@@ -175,33 +176,39 @@ export class PortForwarder {
     pod: string,
     port: number,
   ): Socket | undefined {
+    // kubelet: PortForward errors go to the error stream as `error forwarding port %d to pod %s, uid %v: %v`,
+    // then both streams are closed. The runtime (containerd) reports only a failed connect; once connected, copy
+    // errors (a reset from the container, ...) are logged on the node and the streams simply close. kubectl (client-go
+    // >= 1.27) ends the whole session on any error-stream message ("error: lost connection to pod"), so reporting a
+    // reset after connect would end sessions that a real cluster keeps.
     const fail = (why: string) => {
-      error.write(Buffer.from(`error forwarding port ${port} to pod ${pod}, uid : ${why}`));
+      error.write(Buffer.from(kubeletForwardError(this.store, ns, pod, port, why)));
       error.end();
       data.end();
     };
     const target = this.resolve(ns, pod, port);
     if (!target) {
-      fail(`no port-forward target configured for ${ns}/${pod}:${port}`);
+      fail(runtimeConnectError(this.store, ns, pod, port, 'ECONNREFUSED'));
       return undefined;
     }
     const sock = connect(target.port, target.host);
-    let failed = false;
-    sock.on('data', (d: Buffer) => data.write(d));
-    sock.on('end', () => {
+    let connected = false;
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
       data.end();
       error.end();
+    };
+    sock.on('connect', () => (connected = true));
+    sock.on('data', (d: Buffer) => data.write(d));
+    sock.on('end', close);
+    sock.on('error', (e: NodeJS.ErrnoException) => {
+      if (connected) return close();
+      closed = true;
+      fail(runtimeConnectError(this.store, ns, pod, port, e.code ?? e.message));
     });
-    sock.on('error', (e) => {
-      failed = true;
-      fail(`failed to connect to ${target.host}:${target.port}: ${e.message}`);
-    });
-    sock.on('close', () => {
-      if (!failed) {
-        data.end();
-        error.end();
-      }
-    });
+    sock.on('close', close);
     data.onData((d) => sock.write(d));
     data.onEnd(() => sock.end());
     data.onReset(() => sock.destroy());
@@ -233,18 +240,20 @@ export class PortForwarder {
       frame(2 * i + 1, portBytes);
       const target = this.resolve(ns, pod, port);
       if (!target) {
-        frame(
-          2 * i + 1,
-          Buffer.from(`error forwarding port ${port} to pod ${pod}: no port-forward target configured`),
-        );
+        const why = runtimeConnectError(this.store, ns, pod, port, 'ECONNREFUSED');
+        frame(2 * i + 1, Buffer.from(kubeletForwardError(this.store, ns, pod, port, why)));
         return;
       }
       const sock = connect(target.port, target.host);
       sockets[i] = sock;
+      let connected = false;
+      sock.on('connect', () => (connected = true));
       sock.on('data', (d: Buffer) => frame(2 * i, d));
-      sock.on('error', (e) =>
-        frame(2 * i + 1, Buffer.from(`error forwarding port ${port} to pod ${pod}: ${e.message}`)),
-      );
+      sock.on('error', (e: NodeJS.ErrnoException) => {
+        if (connected) return; // as over SPDY: only a failed connect is reported
+        const why = runtimeConnectError(this.store, ns, pod, port, e.code ?? e.message);
+        frame(2 * i + 1, Buffer.from(kubeletForwardError(this.store, ns, pod, port, why)));
+      });
       sock.on('close', () => ws.close(1000));
     });
     ws.on('message', (msg: Buffer) => {
@@ -263,6 +272,30 @@ export class PortForwarder {
     this.open.clear();
     this.wss.close();
   }
+}
+
+/** kubelet's wording for a failed port-forward (pkg/kubelet/cri/streaming/portforward). */
+function kubeletForwardError(store: Store, ns: string, pod: string, port: number, why: string): string {
+  return `error forwarding port ${port} to pod ${pod}, uid ${store.get(PODS, ns, pod)?.metadata.uid ?? ''}: ${why}`;
+}
+
+/**
+ * containerd's wording for a port nobody listens on in the pod's network namespace (its sandbox id is derived from
+ * the pod uid here), with Go's dial errors.
+ */
+function runtimeConnectError(store: Store, ns: string, pod: string, port: number, code: string): string {
+  const uid = String(store.get(PODS, ns, pod)?.metadata.uid ?? pod);
+  const sandbox = createHash('sha256').update(uid).digest('hex');
+  const errno: Record<string, string> = {
+    ECONNREFUSED: 'connect: connection refused',
+    ETIMEDOUT: 'connect: connection timed out',
+    EHOSTUNREACH: 'connect: no route to host',
+  };
+  const what = errno[code] ?? code;
+  return (
+    `failed to connect to localhost:${port} inside namespace "${sandbox}", ` +
+    `IPv4: dial tcp4 127.0.0.1:${port}: ${what} IPv6 dial tcp6 [::1]:${port}: ${what} `
+  );
 }
 
 function containerPort(pod: KubeObject, port: unknown): number | undefined {

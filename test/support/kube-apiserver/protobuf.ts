@@ -110,6 +110,12 @@ const SCHEMAS: Record<string, Schema> = {
     7: ['name', 'string'],
   },
   NonResourceAttributes: { 1: ['path', 'string'], 2: ['verb', 'string'] },
+  SelfSubjectRulesReview: {
+    1: ['metadata', { message: 'ObjectMeta' }],
+    2: ['spec', { message: 'SelfSubjectRulesReviewSpec' }],
+  },
+  SelfSubjectRulesReviewSpec: { 1: ['namespace', 'string'] },
+  SelfSubjectReview: { 1: ['metadata', { message: 'ObjectMeta' }] },
   DeleteOptions: {
     1: ['gracePeriodSeconds', 'int'],
     2: ['preconditions', { message: 'Preconditions' }],
@@ -209,7 +215,7 @@ function decode(buf: Buffer, type: string): Record<string, unknown> {
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 const SUPPORTED =
   'Secret, ConfigMap, Namespace, ServiceAccount, Role, RoleBinding, ClusterRole, ClusterRoleBinding, ' +
-  'SelfSubjectAccessReview and DeleteOptions';
+  'SelfSubjectAccessReview, SelfSubjectRulesReview, SelfSubjectReview and DeleteOptions';
 
 /** Decodes a protobuf-encoded Kubernetes object into its JSON form. */
 export function decodeProtobuf(body: Buffer, contentType: string): Record<string, unknown> {

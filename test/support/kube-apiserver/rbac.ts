@@ -69,8 +69,12 @@ function ruleAllows(rule: PolicyRule, a: Attributes): boolean {
 
 export function isAllowed(rules: PolicyRule[], a: Attributes): boolean {
   if (a.path !== undefined && ALWAYS_ALLOWED_PATHS.some((re) => re.test(a.path!))) return true;
-  // system:basic-user: everyone may ask what they may do.
-  if (a.apiGroup === 'authorization.k8s.io' && a.resource?.startsWith('selfsubject') && a.verb === 'create') {
+  // system:basic-user: everyone may ask what they may do, and who they are.
+  if (
+    (a.apiGroup === 'authorization.k8s.io' || a.apiGroup === 'authentication.k8s.io') &&
+    a.resource?.startsWith('selfsubject') &&
+    a.verb === 'create'
+  ) {
     return true;
   }
   return rules.some((r) => ruleAllows(r, a));
@@ -91,4 +95,66 @@ export function forbidden(user: string, a: Attributes): ApiError {
     `${qualified}${a.name ? ` "${a.name}"` : ''} is forbidden: User "${user}" cannot ${a.verb} resource "${what}" in API group "${group}" ${scope}`,
     { ...(a.name ? { name: a.name } : {}), group, kind: resource },
   );
+}
+
+/** What every authenticated user may do (the apiserver's system:basic-user and system:discovery roles). */
+const BASIC_USER_RULES: PolicyRule[] = [
+  {
+    apiGroups: ['authorization.k8s.io'],
+    resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'],
+    verbs: ['create'],
+  },
+  { apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'], verbs: ['create'] },
+  {
+    nonResourceURLs: [
+      '/api',
+      '/api/*',
+      '/apis',
+      '/apis/*',
+      '/healthz',
+      '/livez',
+      '/openapi',
+      '/openapi/*',
+      '/readyz',
+      '/version',
+      '/version/',
+    ],
+    verbs: ['get'],
+  },
+];
+
+/**
+ * SelfSubjectRulesReview status (authorization.k8s.io/v1) for `namespace`: the caller's rules that apply there
+ * (rules limited to other namespaces are left out), then the basic-user rules. `rules` undefined is the admin:
+ * everything. The stand-in knows every rule, so `incomplete` is always false.
+ */
+export function rulesReviewStatus(rules: PolicyRule[] | undefined, namespace: string | undefined) {
+  const all: PolicyRule[] = rules
+    ? [...rules, ...BASIC_USER_RULES]
+    : [
+        { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+        { nonResourceURLs: ['*'], verbs: ['*'] },
+        ...BASIC_USER_RULES,
+      ];
+  const applies = (r: PolicyRule) =>
+    !r.namespaces || (namespace !== undefined && r.namespaces.includes(namespace));
+  const resourceRules = all
+    .filter((r) => applies(r) && (r.resources?.length ?? 0) > 0)
+    .map((r) => ({
+      verbs: [...r.verbs],
+      apiGroups: [...(r.apiGroups ?? [])],
+      resources: [...(r.resources ?? [])],
+      ...(r.resourceNames?.length ? { resourceNames: [...r.resourceNames] } : {}),
+    }));
+  const nonResourceRules = all
+    .filter((r) => (r.nonResourceURLs?.length ?? 0) > 0)
+    .map((r) => ({ verbs: [...r.verbs], nonResourceURLs: [...r.nonResourceURLs!] }));
+  return { resourceRules, nonResourceRules, incomplete: false };
+}
+
+/** SelfSubjectReview status (authentication.k8s.io/v1): who the token is. */
+export function selfReviewStatus(user: string, groups: string[] | undefined, uid?: string) {
+  const all = [...(groups ?? [])];
+  if (!all.includes('system:authenticated')) all.push('system:authenticated');
+  return { userInfo: { username: user, ...(uid ? { uid } : {}), groups: all } };
 }

@@ -158,6 +158,58 @@ export const RESOURCES: readonly ResourceType[] = [
     generation: true,
   }),
   def({ gv: 'coordination.k8s.io/v1', resource: 'leases', kind: 'Lease' }),
+  // Workload and cluster kinds the workload controllers (controllers/) act on or that charts commonly ship.
+  def({ gv: 'v1', resource: 'endpoints', kind: 'Endpoints', shortNames: ['ep'] }),
+  def({
+    gv: 'v1',
+    resource: 'persistentvolumes',
+    kind: 'PersistentVolume',
+    namespaced: false,
+    shortNames: ['pv'],
+    subresources: { status: STATUS },
+  }),
+  def({
+    gv: 'batch/v1',
+    resource: 'jobs',
+    kind: 'Job',
+    categories: ['all'],
+    subresources: { status: STATUS },
+    generation: true,
+  }),
+  def({ gv: 'discovery.k8s.io/v1', resource: 'endpointslices', kind: 'EndpointSlice' }),
+  def({ gv: 'events.k8s.io/v1', resource: 'events', kind: 'Event', shortNames: ['ev'] }),
+  def({
+    gv: 'networking.k8s.io/v1',
+    resource: 'ingresses',
+    kind: 'Ingress',
+    shortNames: ['ing'],
+    subresources: { status: STATUS },
+    generation: true,
+  }),
+  def({
+    gv: 'autoscaling/v2',
+    resource: 'horizontalpodautoscalers',
+    kind: 'HorizontalPodAutoscaler',
+    shortNames: ['hpa'],
+    categories: ['all'],
+    subresources: { status: STATUS },
+    generation: true,
+  }),
+  def({
+    gv: 'policy/v1',
+    resource: 'poddisruptionbudgets',
+    kind: 'PodDisruptionBudget',
+    shortNames: ['pdb'],
+    subresources: { status: STATUS },
+    generation: true,
+  }),
+  def({
+    gv: 'storage.k8s.io/v1',
+    resource: 'storageclasses',
+    kind: 'StorageClass',
+    namespaced: false,
+    shortNames: ['sc'],
+  }),
   def({ gv: 'rbac.authorization.k8s.io/v1', resource: 'roles', kind: 'Role' }),
   def({ gv: 'rbac.authorization.k8s.io/v1', resource: 'rolebindings', kind: 'RoleBinding' }),
   def({
@@ -189,6 +241,11 @@ export const RESOURCES: readonly ResourceType[] = [
     verbs: ['create'],
     virtual: true,
   }),
+  // `kubectl auth can-i --list` and `kubectl auth whoami`: answered by server.ts from rbac.ts, never stored.
+  ...[
+    { gv: 'authorization.k8s.io/v1', resource: 'selfsubjectrulesreviews', kind: 'SelfSubjectRulesReview' },
+    { gv: 'authentication.k8s.io/v1', resource: 'selfsubjectreviews', kind: 'SelfSubjectReview' },
+  ].map((d) => def({ ...d, namespaced: false, verbs: ['create'], virtual: true })),
   ...['Broker', 'BrokerListener', 'BrokerAuthentication', 'BrokerAuthorization'].map((kind) =>
     def({
       gv: `${AIO_GROUP}/v1`,

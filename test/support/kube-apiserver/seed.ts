@@ -1,5 +1,6 @@
 // The state of a fresh Azure IoT Operations cluster connected through Azure Arc (DESIGN.md section 2).
 import type { KubeApi } from './api.js';
+import { crdSchema } from './crd-schema.js';
 import { AIO_GROUP, findResource, resolveResource } from './resources.js';
 
 export interface SeedOptions {
@@ -24,6 +25,83 @@ export const BROKER_LABELS = {
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
+/** The simulated nodes (round-robin targets of the scheduler in controllers/pods.ts). */
+export const NODES = [
+  { name: 'node-a', ip: '192.168.49.2', podCIDR: '10.244.0.0/24' },
+  { name: 'node-b', ip: '192.168.49.3', podCIDR: '10.244.1.0/24' },
+];
+
+/**
+ * What any cluster has, AIO or not: Ready Nodes node-a and node-b, and the default StorageClass `standard`
+ * (provisioned by the simulated provisioner in controllers/pvc.ts).
+ */
+export function seedCluster(api: KubeApi): void {
+  const opts = { manager: 'sandbox-seed' };
+  const nodes = findResource('', 'v1', 'nodes')!;
+  for (const n of NODES) {
+    if (api.store.get(nodes, undefined, n.name)) continue;
+    const node = api.create(
+      nodes,
+      undefined,
+      {
+        metadata: {
+          name: n.name,
+          labels: {
+            'kubernetes.io/hostname': n.name,
+            'kubernetes.io/os': 'linux',
+            'kubernetes.io/arch': 'amd64',
+          },
+        },
+        spec: { podCIDR: n.podCIDR, podCIDRs: [n.podCIDR] },
+      },
+      opts,
+    );
+    api.update(
+      nodes,
+      undefined,
+      n.name,
+      {
+        ...node,
+        status: {
+          conditions: [
+            {
+              type: 'Ready',
+              status: 'True',
+              reason: 'KubeletReady',
+              message: 'kubelet is posting ready status',
+            },
+          ],
+          addresses: [
+            { type: 'InternalIP', address: n.ip },
+            { type: 'Hostname', address: n.name },
+          ],
+          capacity: { cpu: '4', memory: '8Gi', pods: '110' },
+          allocatable: { cpu: '4', memory: '8Gi', pods: '110' },
+          nodeInfo: { kubeletVersion: 'v1.32.4', architecture: 'amd64', operatingSystem: 'linux' },
+        },
+      },
+      { ...opts, subresource: 'status' },
+    );
+  }
+  const classes = findResource('storage.k8s.io', 'v1', 'storageclasses')!;
+  if (!api.store.get(classes, undefined, 'standard')) {
+    api.create(
+      classes,
+      undefined,
+      {
+        metadata: {
+          name: 'standard',
+          annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
+        },
+        provisioner: 'rancher.io/local-path',
+        reclaimPolicy: 'Delete',
+        volumeBindingMode: 'Immediate',
+      },
+      opts,
+    );
+  }
+}
+
 export function seed(api: KubeApi, o: SeedOptions): void {
   const opts = { manager: 'sandbox-seed' };
   const create = (resource: string, namespace: string | undefined, body: Record<string, unknown>) =>
@@ -32,38 +110,7 @@ export function seed(api: KubeApi, o: SeedOptions): void {
   for (const ns of ['default', 'kube-system', 'kube-public', AIO_NAMESPACE, 'azure-arc', 'cert-manager']) {
     create('namespaces', undefined, { metadata: { name: ns } });
   }
-  const node = create('nodes', undefined, {
-    metadata: {
-      name: 'sandbox-node',
-      labels: {
-        'kubernetes.io/hostname': 'sandbox-node',
-        'kubernetes.io/os': 'linux',
-        'kubernetes.io/arch': 'amd64',
-      },
-    },
-    spec: { podCIDR: '10.244.0.0/24' },
-  });
-  api.update(
-    findResource('', 'v1', 'nodes')!,
-    undefined,
-    'sandbox-node',
-    {
-      ...node,
-      status: {
-        conditions: [
-          {
-            type: 'Ready',
-            status: 'True',
-            reason: 'KubeletReady',
-            message: 'kubelet is posting ready status',
-          },
-        ],
-        addresses: [{ type: 'InternalIP', address: '192.168.49.2' }],
-        nodeInfo: { kubeletVersion: 'v1.32.4', architecture: 'amd64', operatingSystem: 'linux' },
-      },
-    },
-    { ...opts, subresource: 'status' },
-  );
+  seedCluster(api);
 
   create('configmaps', 'azure-arc', {
     metadata: { name: 'azure-clusterconfig', namespace: 'azure-arc' },
@@ -125,7 +172,7 @@ export function seed(api: KubeApi, o: SeedOptions): void {
             name: 'v1',
             served: true,
             storage: true,
-            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+            schema: { openAPIV3Schema: crdSchema({ group: AIO_GROUP, version: 'v1', kind }) },
             subresources: { status: {} },
           },
         ],
@@ -215,7 +262,7 @@ export function seed(api: KubeApi, o: SeedOptions): void {
   const pod = create('pods', AIO_NAMESPACE, {
     metadata: { name: BROKER_POD, namespace: AIO_NAMESPACE, labels: { ...BROKER_LABELS } },
     spec: {
-      nodeName: 'sandbox-node',
+      nodeName: 'node-a',
       containers: [
         {
           name: 'broker',

@@ -17,7 +17,15 @@ import {
 } from './discovery.js';
 import { kubeFaultResponder } from './faults.js';
 import { openApi } from './openapi.js';
-import { forbidden, isAllowed, type Attributes, type PolicyRule } from './rbac.js';
+import { SANDBOX_ADMIN_PREFIX, sandboxAdmin } from './sandbox-admin.js';
+import {
+  forbidden,
+  isAllowed,
+  rulesReviewStatus,
+  selfReviewStatus,
+  type Attributes,
+  type PolicyRule,
+} from './rbac.js';
 import { apiVersionOf, findResource, type ResourceType } from './resources.js';
 import { fieldMatcher, labelMatcher } from './selectors.js';
 import {
@@ -37,6 +45,8 @@ export interface Identity {
   user: string;
   /** undefined = unrestricted (the admin token). */
   rules?: PolicyRule[];
+  /** Groups reported by SelfSubjectReview (system:authenticated is added). */
+  groups?: string[];
 }
 
 export interface RequestRecord {
@@ -83,6 +93,8 @@ export interface ServerDeps {
   log(record: RequestRecord): void;
   /** The fault plan consulted before every authenticated HTTP request (rules may match verb/resource/namespace/name). */
   faults: FaultPlan;
+  /** pods/log: the kubelet's container output, or undefined for a pod no kubelet runs (answered empty). */
+  podLogs?(namespace: string, name: string, query: URLSearchParams): string | undefined;
 }
 
 /** Splits `/api/v1/...` or `/apis/g/v/...` into a resource request (undefined for discovery paths). */
@@ -182,6 +194,18 @@ function managerFrom(query: URLSearchParams, userAgent: string | undefined): str
   return query.get('fieldManager') || userAgent?.split('/')[0]?.trim() || 'unknown';
 }
 
+/** SelfSubjectRulesReview / SelfSubjectReview: answered from the caller's identity, never stored. */
+function selfReview(r: ResourceType, body: unknown, identity: Identity): Record<string, unknown> {
+  const o = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const spec = typeof o.spec === 'object' && o.spec !== null ? (o.spec as Record<string, unknown>) : {};
+  const head = { kind: r.kind, apiVersion: apiVersionOf(r), metadata: { creationTimestamp: null } };
+  if (r.resource === 'selfsubjectreviews') {
+    return { ...head, status: selfReviewStatus(identity.user, identity.groups) };
+  }
+  const namespace = typeof spec.namespace === 'string' && spec.namespace ? spec.namespace : undefined;
+  return { ...head, spec, status: rulesReviewStatus(identity.rules, namespace) };
+}
+
 export class ApiServer {
   readonly server: Server;
   private readonly watches = new Set<ServerResponse>();
@@ -241,6 +265,9 @@ export class ApiServer {
     const identity = this.deps.identify(bearer(req));
     if (!identity) return sendError(res, unauthorized());
     record.user = identity.user;
+    if (path.startsWith(SANDBOX_ADMIN_PREFIX)) {
+      return sandboxAdmin(req, res, path, identity.rules === undefined, this.deps.faults);
+    }
     const accept = req.headers.accept;
     const method = req.method ?? 'GET';
     const parsed = parseResourcePath(path);
@@ -340,11 +367,16 @@ export class ApiServer {
     const contentType = req.headers['content-type'] ?? 'application/json';
     const accept = req.headers.accept;
     const sub = rr.subresource;
+    const validation = {
+      ...(query.has('fieldValidation') ? { fieldValidation: query.get('fieldValidation')! } : {}),
+      warn: (w: string) => res.appendHeader('Warning', `299 - ${JSON.stringify(w)}`),
+    };
     if (sub === 'portforward') throw badRequest('Upgrade request required');
     if (sub === 'log') {
       api.get(r, rr.namespace, rr.name!);
+      const text = this.deps.podLogs?.(rr.namespace!, rr.name!, query) ?? '';
       res.writeHead(200, { 'Content-Type': 'text/plain' });
-      res.end('');
+      res.end(text);
       return;
     }
     switch (verb) {
@@ -366,10 +398,14 @@ export class ApiServer {
         return this.watch(req, res, rr, query);
       case 'create': {
         if (rr.name !== undefined) throw methodNotAllowed();
+        if (r.resource === 'selfsubjectrulesreviews' || r.resource === 'selfsubjectreviews') {
+          return sendJson(res, 201, selfReview(r, parseBody(body, contentType), identity));
+        }
         const o = api.create(r, rr.namespace, parseBody(body, contentType), {
           manager,
           dryRun,
           caller: identity,
+          ...validation,
         });
         return sendJson(res, 201, o);
       }
@@ -382,6 +418,7 @@ export class ApiServer {
         const o = api.update(r, rr.namespace, rr.name!, parsed, {
           manager,
           dryRun,
+          ...validation,
           ...(sub ? { subresource: sub } : {}),
         });
         return sendJson(res, 200, o);
@@ -393,6 +430,7 @@ export class ApiServer {
             query.get('fieldManager') ?? (contentType.startsWith('application/apply-patch') ? '' : manager),
           dryRun,
           force,
+          ...validation,
           ...(sub ? { subresource: sub } : {}),
         });
         return sendJson(res, created ? 201 : 200, object);

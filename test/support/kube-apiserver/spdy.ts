@@ -100,6 +100,7 @@ export class SpdyStream {
     if (this.localClosed) return;
     this.localClosed = true;
     this.session.sendData(this.id, Buffer.alloc(0), true);
+    if (this.remoteClosed) this.session.forget(this.id);
   }
 
   reset(): void {
@@ -116,6 +117,7 @@ export class SpdyStream {
     if (fin) {
       this.remoteClosed = true;
       this.endHandler();
+      if (this.localClosed) this.session.forget(this.id);
     }
   }
 
@@ -269,6 +271,14 @@ export class SpdySession {
     h.writeUInt32BE(id & 0x7fffffff, 0);
     h.writeUInt32BE((((fin ? FLAG_FIN : 0) << 24) | data.length) >>> 0, 4);
     this.write(Buffer.concat([h, data]));
+  }
+
+  /**
+   * @internal A stream closed both ways is done; the session (one per kubectl port-forward, carrying every
+   * forwarded connection) stays up.
+   */
+  forget(id: number): void {
+    this.streams.delete(id);
   }
 
   /** @internal */

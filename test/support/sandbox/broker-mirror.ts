@@ -1,18 +1,42 @@
-// Makes the real mosquitto behave like the AIO broker's X.509 port: whatever the BrokerListener/
-// BrokerAuthentication/BrokerAuthorization/ConfigMap in the Kubernetes stand-in say, mosquitto enforces. No port entry with an
-// X.509 authentication -> mosquitto is stopped (connections refused); a trusted CA change -> mosquitto trusts
-// exactly the new ConfigMap content. Changes are applied one at a time; `settled()` waits for the last one.
-// Like AIO, the mirror applies a change some time after it is stored (`reconcileDelayMs`, varied per change), so
-// the product's waiting is tested against a broker that lags, as real ones do.
+// Makes real mosquitto processes behave like the AIO broker: whatever the Broker/BrokerListener/
+// BrokerAuthentication/BrokerAuthorization/ConfigMap/Secret objects in the Kubernetes stand-in say, the sandbox serves.
+//
+// - Every port entry of every BrokerListener whose `brokerRef` names an existing Broker is served, on a local port
+//   fixed for the sandbox's life (so port-forward targets never move): one mosquitto per broker port (see
+//   port-server.ts), so changing one port restarts only that one. A port whose entry goes away is closed.
+// - `tls` (Automatic: the sandbox's broker server certificate; Manual: the named Secret's tls.crt/tls.key) makes
+//   the port TLS; X.509 authentication makes it require a client certificate chaining to the trusted-CA
+//   ConfigMap's client_ca.pem, the CN being the user its BrokerAuthorization (ACL) speaks of.
+// - Refused like AIO's validation refuses them, and therefore not opened: an X.509 port without `tls` (AIO: X.509
+//   needs TLS), a second entry for a port already taken (ports are unique across listeners), a Manual TLS port
+//   whose Secret is missing, an X.509 port whose trusted-CA ConfigMap is missing.
+// - `protocol: WebSockets`: MQTT over WebSockets through a bridge in front of mosquitto (port-server.ts).
+// - Ports with only ServiceAccountToken/Custom authentication are opened, but CONNECT is refused (not authorized):
+//   mosquitto cannot check those credentials.
+// - The listener's Service (`serviceName`, `serviceType`, in the AIO namespace) carries exactly the listener's
+//   ports (those not refused as above), and the stand-in's port-forward targets of the broker frontend pod and of
+//   the Service lead to the local ports.
+// Like AIO, the mirror applies a change some time after it is stored (`reconcileDelayMs`, drawn per change), so
+// the product's waiting is tested against a broker that lags, as real ones do. Changes are applied one at a time;
+// `settled()` waits for the last one.
 import { setTimeout as delay } from 'node:timers/promises';
-import type { KubeObject, KubeSandbox } from '../kube-apiserver/index.js';
-import { startMosquitto, type MosquittoPeer } from '../peers/mosquitto.js';
+import { BROKER_LABELS, BROKER_POD, type KubeObject, type KubeSandbox } from '../kube-apiserver/index.js';
+import { freePort } from '../peers/free-port.js';
 import type { TestCertificate } from '../test-pki.js';
+import { planKey, startPortServer, type PortPlan, type PortServer } from './port-server.js';
 
 const AIO = 'azure-iot-operations';
 
+interface PortEntry {
+  port: number;
+  nodePort?: number;
+  protocol?: string;
+  authenticationRef?: string;
+  authorizationRef?: string;
+  tls?: { mode?: string; manual?: { secretRef?: string } };
+}
 interface ListenerObj extends KubeObject {
-  spec?: { ports?: Array<{ port: number; authenticationRef?: string; authorizationRef?: string }> };
+  spec?: { brokerRef?: string; serviceName?: string; serviceType?: string; ports?: PortEntry[] };
 }
 interface AuthnObj extends KubeObject {
   spec?: {
@@ -95,14 +119,19 @@ export function effectiveClientCa(kube: KubeSandbox, port: number): string | und
 }
 
 export interface BrokerMirror {
-  /** Where mosquitto listens (fixed for the sandbox's life, so port-forwards keep their target). */
+  /** Where the X.509 port (`x509Port`, AIO 18884) is served (fixed for the sandbox's life). */
   readonly host: string;
   readonly port: number;
-  /** The CA mosquitto currently trusts (undefined: not running). */
+  /** The local address (127.0.0.1) port of a broker port: fixed once allocated, served or not. */
+  localPort(brokerPort: number): number | undefined;
+  /** The broker ports served now. */
+  servedPorts(): number[];
+  /** The CA the X.509 port currently trusts (undefined: not served). */
   current(): string | undefined;
-  /** Resolves once every change seen so far has been applied to mosquitto. */
+  /** Resolves once every change seen so far has been applied. */
   settled(): Promise<void>;
-  mosquitto(): MosquittoPeer | undefined;
+  /** The log of the mosquitto serving `brokerPort` (default: the X.509 port), while it is served. */
+  mosquitto(brokerPort?: number): Pick<PortServer, 'log' | 'logMark' | 'waitForLog'> | undefined;
   stop(): Promise<void>;
 }
 
@@ -115,43 +144,171 @@ export function drawDelay(d: ReconcileDelay | undefined, random: () => number = 
   return Math.round(d.minMs + random() * (d.maxMs - d.minMs));
 }
 
+function authnOf(kube: KubeSandbox, name: string | undefined): AuthnObj | undefined {
+  return name ? (kube.store.get('brokerauthentications', AIO, name) as AuthnObj | undefined) : undefined;
+}
+
+interface Desired {
+  plans: Map<number, PortPlan>;
+  /** serviceName → the Service the listener asks for. */
+  services: Map<string, { type: string; ports: PortEntry[] }>;
+}
+
+const SERVICE_TYPES: Record<string, string> = {
+  clusterip: 'ClusterIP',
+  loadbalancer: 'LoadBalancer',
+  nodeport: 'NodePort',
+};
+
+/** What AIO would serve for the objects in the store now (see the note at the top). */
+export function desiredBroker(kube: KubeSandbox, serverCert: { cert: string; key: string }): Desired {
+  const plans = new Map<number, PortPlan>();
+  const services = new Map<string, { type: string; ports: PortEntry[] }>();
+  const taken = new Set<number>();
+  const listeners = (kube.store.list('brokerlisteners', AIO) as ListenerObj[]).sort((a, b) =>
+    String(a.metadata.creationTimestamp ?? '').localeCompare(String(b.metadata.creationTimestamp ?? '')),
+  );
+  for (const l of listeners) {
+    const brokerRef = l.spec?.brokerRef ?? 'default';
+    if (!kube.store.get('brokers', AIO, brokerRef)) continue; // no such Broker: nothing served, no Service
+    const accepted: PortEntry[] = [];
+    for (const entry of l.spec?.ports ?? []) {
+      if (!Number.isInteger(entry.port) || taken.has(entry.port)) continue;
+      const authn = authnOf(kube, entry.authenticationRef);
+      const x509 = authn?.spec?.authenticationMethods?.some((m) => m.method === 'X509') ?? false;
+      if (x509 && !entry.tls) continue; // AIO: X.509 authentication needs TLS on the port
+      taken.add(entry.port);
+      accepted.push(entry);
+      let tls: { cert: string; key: string } | undefined;
+      if (entry.tls?.mode === 'Manual') {
+        const name = entry.tls.manual?.secretRef;
+        const secret = name
+          ? (kube.store.get('secrets', AIO, name) as { data?: Record<string, string> } | undefined)
+          : undefined;
+        const b64 = (k: string) => Buffer.from(secret?.data?.[k] ?? '', 'base64').toString('utf8');
+        if (!secret?.data?.['tls.crt'] || !secret.data['tls.key']) continue;
+        tls = { cert: b64('tls.crt'), key: b64('tls.key') };
+      } else if (entry.tls) tls = serverCert;
+      const clientCa = x509 ? effectiveClientCa(kube, entry.port) : undefined;
+      if (x509 && clientCa === undefined) continue; // no trusted CA to check clients against: not ready
+      const acl = entry.authorizationRef ? effectiveAcl(kube, entry.port) : undefined;
+      plans.set(entry.port, {
+        port: entry.port,
+        protocol: entry.protocol === 'WebSockets' ? 'WebSockets' : 'Mqtt',
+        ...(tls ? { tls } : {}),
+        ...(clientCa !== undefined ? { clientCa } : {}),
+        anonymous: !entry.authenticationRef,
+        ...(acl !== undefined ? { acl } : {}),
+      });
+    }
+    const serviceName = l.spec?.serviceName ?? 'aio-broker';
+    const type = SERVICE_TYPES[(l.spec?.serviceType ?? 'ClusterIp').toLowerCase()] ?? 'ClusterIP';
+    const existing = services.get(serviceName);
+    if (existing) existing.ports.push(...accepted);
+    else services.set(serviceName, { type, ports: accepted });
+  }
+  return { plans, services };
+}
+
 export async function startBrokerMirror(
   kube: KubeSandbox,
   o: {
     serverCert: TestCertificate;
     x509Port: number;
+    /** The local port of the X.509 port (other ports get free ones when first served). */
     listenPort: number;
     /** Delay between a change in the cluster and the broker following it; default none. */
     reconcileDelayMs?: ReconcileDelay;
   },
 ): Promise<BrokerMirror> {
-  let peer: MosquittoPeer | undefined;
-  let trusted: string | undefined;
-  let acl: string | undefined;
+  const servers = new Map<number, PortServer>();
+  const localPorts = new Map<number, number>([[o.x509Port, o.listenPort]]);
+  /** Services this mirror wrote, so a listener that goes away takes its Service along. */
+  const ownedServices = new Set<string>();
   let chain: Promise<void> = Promise.resolve();
   let stopped = false;
 
+  const localPortOf = async (brokerPort: number): Promise<number> => {
+    let p = localPorts.get(brokerPort);
+    if (p === undefined) {
+      p = await freePort();
+      localPorts.set(brokerPort, p);
+    }
+    return p;
+  };
+
+  const syncServices = (desired: Desired): void => {
+    for (const [name, want] of desired.services) {
+      const ports = want.ports.map((e) => ({
+        name: `port-${e.port}`,
+        port: e.port,
+        targetPort: e.port,
+        protocol: 'TCP',
+        ...(want.type !== 'ClusterIP' && e.nodePort ? { nodePort: e.nodePort } : {}),
+      }));
+      const current = kube.store.get('services', AIO, name);
+      const spec = (current?.spec ?? {}) as Record<string, unknown>;
+      const same =
+        current &&
+        spec.type === want.type &&
+        JSON.stringify(
+          (Array.isArray(spec.ports) ? (spec.ports as Record<string, unknown>[]) : []).map((p) => ({
+            name: p.name,
+            port: p.port,
+            targetPort: p.targetPort,
+            protocol: p.protocol,
+            ...(p.nodePort && want.type !== 'ClusterIP' ? { nodePort: p.nodePort } : {}),
+          })),
+        ) === JSON.stringify(ports);
+      ownedServices.add(name);
+      if (same) continue;
+      kube.store.put({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: {
+          ...(current?.metadata ?? {}),
+          name,
+          namespace: AIO,
+          labels: { ...BROKER_LABELS, ...(current?.metadata.labels ?? {}) },
+        },
+        spec: { ...spec, type: want.type, selector: { ...BROKER_LABELS }, ports },
+      } as KubeObject);
+    }
+    for (const name of [...ownedServices]) {
+      if (desired.services.has(name)) continue;
+      ownedServices.delete(name);
+      if (kube.store.get('services', AIO, name)) kube.store.delete('services', AIO, name);
+    }
+  };
+
   const reconcile = async (): Promise<void> => {
     if (stopped) return;
-    const want = effectiveClientCa(kube, o.x509Port);
-    const wantAcl = want === undefined ? undefined : effectiveAcl(kube, o.x509Port);
-    if (want === trusted && wantAcl === acl) return;
-    if (want === undefined) {
-      await peer?.stop();
-      peer = undefined;
-    } else if (!peer) {
-      peer = await startMosquitto({
-        serverCert: o.serverCert,
-        clientCaPem: want,
-        port: o.listenPort,
-        ...(wantAcl !== undefined ? { acl: wantAcl } : {}),
-      });
-    } else {
-      if (want !== trusted) await peer.setClientCa(want);
-      if (wantAcl !== acl) await peer.setAcl(wantAcl);
+    const desired = desiredBroker(kube, o.serverCert);
+    const stopping: Promise<void>[] = [];
+    for (const [port, server] of servers) {
+      const want = desired.plans.get(port);
+      if (want && planKey(want) === server.key) continue;
+      servers.delete(port);
+      stopping.push(server.stop());
     }
-    trusted = want;
-    acl = wantAcl;
+    await Promise.all(stopping);
+    await Promise.all(
+      [...desired.plans.values()]
+        .filter((plan) => !servers.has(plan.port))
+        .map(async (plan) => {
+          const local = await localPortOf(plan.port);
+          servers.set(plan.port, await startPortServer(plan, local));
+        }),
+    );
+    // Port-forward targets: every port ever served keeps its local address (a closed one refuses connections, as
+    // a pod port nobody listens on does).
+    for (const [port, local] of localPorts) {
+      kube.portForwardTargets.set(`${AIO}/${BROKER_POD}:${port}`, `127.0.0.1:${local}`);
+      for (const name of new Set(['aio-broker', ...desired.services.keys()])) {
+        kube.portForwardTargets.set(`${AIO}/${name}:${port}`, `127.0.0.1:${local}`);
+      }
+    }
+    syncServices(desired);
   };
   // Changes that arrive while one is queued are picked up by that one (it reads the state when it runs).
   let queued = false;
@@ -166,8 +323,17 @@ export async function startBrokerMirror(
     };
     chain = chain.then(run, run);
   };
+  const watched = [
+    'brokers',
+    'brokerlisteners',
+    'brokerauthentications',
+    'brokerauthorizations',
+    'configmaps',
+    'secrets',
+  ];
   const unsubscribe = kube.store.onChange((e) => {
-    const watched = ['brokerlisteners', 'brokerauthentications', 'brokerauthorizations', 'configmaps'];
+    if (e.resource.group === '' && e.resource.resource === 'secrets' && e.object.metadata.namespace !== AIO)
+      return;
     if (watched.includes(e.resource.resource)) schedule();
   });
   chain = reconcile(); // the cluster as found: already applied
@@ -175,14 +341,17 @@ export async function startBrokerMirror(
   return {
     host: '127.0.0.1',
     port: o.listenPort,
-    current: () => trusted,
+    localPort: (p) => localPorts.get(p),
+    servedPorts: () => [...servers.keys()].sort((a, b) => a - b),
+    current: () => servers.get(o.x509Port)?.plan.clientCa,
     settled: () => chain,
-    mosquitto: () => peer,
+    mosquitto: (p = o.x509Port) => servers.get(p),
     async stop() {
       stopped = true;
       unsubscribe();
       await chain.catch(() => undefined);
-      await peer?.stop();
+      await Promise.all([...servers.values()].map((s) => s.stop()));
+      servers.clear();
     },
   };
 }

@@ -1,10 +1,13 @@
 // The sandbox every stage is tested in, and the demo runs against: the Kubernetes API stand-in seeded like an
-// AIO cluster, and a real mosquitto that enforces whatever X.509 policy the cluster's broker resources name,
-// reachable through the stand-in's port-forward of Service aio-broker:18884. Everything on loopback, in a
+// AIO cluster, and real mosquitto processes serving whatever the cluster's broker resources name (every listener
+// port, TLS, X.509, authorization, WebSockets: see broker-mirror.ts), reachable through the stand-in's
+// port-forward of Service aio-broker (e.g. :18884). Everything on loopback, in a
 // temp dir, stopped by stop().
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { loadFaultPlan, parseFaultRules } from '../faults/index.js';
 import { startKubeApiServer, type KubeApiServerOptions, type KubeSandbox } from '../kube-apiserver/index.js';
 import { freePort } from '../peers/free-port.js';
 import { probeTls, type TlsProbeResult } from '../peers/tls-probe.js';
@@ -46,10 +49,23 @@ export const DEFAULT_RECONCILE_DELAY: ReconcileDelay = { minMs: 100, maxMs: 900 
 export interface SandboxOptions extends Omit<KubeApiServerOptions, 'brokerCaPem' | 'brokerCaKeyPem'> {
   /** Delay between a broker resource or ConfigMap change and the broker following it. */
   reconcileDelayMs?: ReconcileDelay;
+  /**
+   * A fault plan file (JSON or YAML, see ../faults/load.ts) for the Kubernetes API stand-in: how a process outside
+   * the tests (scripts/demo.ts reads LITMUS_SANDBOX_FAULTS) makes the cluster fail. Added after `faults`' rules.
+   */
+  faultPlanFile?: string;
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const { reconcileDelayMs = DEFAULT_RECONCILE_DELAY, ...kubeOptions } = options;
+  const { reconcileDelayMs = DEFAULT_RECONCILE_DELAY, faultPlanFile, ...kubeOptions } = options;
+  if (faultPlanFile !== undefined) {
+    // Validated here: a bad file fails the start, naming the rule and the field.
+    kubeOptions.faults = kubeOptions.faults
+      ? kubeOptions.faults.add(
+          ...parseFaultRules(parseYaml(readFileSync(faultPlanFile, 'utf8')), faultPlanFile),
+        )
+      : loadFaultPlan(faultPlanFile);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'litmus-aio-sandbox-'));
   const aioCa = await createTestCa('Azure IoT Operations Sandbox Root CA');
   const [brokerServerCert, listenPort] = await Promise.all([
@@ -78,7 +94,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await kube.stop();
     throw e;
   }
-  const target = `${broker.host}:${broker.port}`;
   const secretData = (
     namespace = 'litmus-edge',
     name = 'litmusedge-mqtt-client',
@@ -89,8 +104,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       Object.entries(s.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
     );
   };
-  kube.portForwardTargets.set(`azure-iot-operations/aio-broker:${BROKER_X509_PORT}`, target);
-  kube.portForwardTargets.set(`azure-iot-operations/aio-broker-frontend-0:${BROKER_X509_PORT}`, target);
+  // (the port-forward targets of the broker pod and Service ports are kept by the mirror)
   return {
     kube,
     broker,
