@@ -22,7 +22,8 @@ export const STAGE_CATALOG: Readonly<Record<StageName, StageInfo>> = {
   mirror: {
     name: 'mirror',
     needs: [],
-    requires: ['azure'],
+    // azure in acr mode, the cluster for the pull Secret: see needsAzure/needsCluster in engine/preflight.ts
+    requires: ['azure', 'cluster'],
     summary: 'copy the Litmus Edge image into your registry under a version tag, pinned by digest',
   },
   deploy: {

@@ -8,6 +8,7 @@ import { CERTS_INPUTS } from './inputs-certs.js';
 import { CLUSTER_ACCESS_INPUTS } from './inputs-cluster-access.js';
 import { CLUSTER_INPUTS } from './inputs-cluster.js';
 import { CORE_INPUTS } from './inputs-core.js';
+import { MIRROR_INPUTS } from './inputs-mirror.js';
 import { SMOKE_INPUTS } from './inputs-smoke.js';
 
 const ALL_INPUTS = {
@@ -15,6 +16,7 @@ const ALL_INPUTS = {
   ...CLUSTER_ACCESS_INPUTS,
   ...CLUSTER_INPUTS,
   ...AZURE_INPUTS,
+  ...MIRROR_INPUTS,
   ...CERTS_INPUTS,
   ...AUTHPOLICY_INPUTS,
   ...SMOKE_INPUTS,
@@ -66,6 +68,17 @@ export const OUTPUT_SPECS: readonly OutputSpec[] = [
     name: 'smoke-result',
     description:
       'smoke: JSON `{ok, messages, lost, duplicates, latencyMs: {min, median, p95}, connectMs, interruptions[], topics[], via}`, or the failure `{ok: false, cause, message}`.',
+  },
+  {
+    name: 'image',
+    description:
+      'mirror: `<registry>/<repository>:<version>@sha256:...`, the mirrored image pinned by digest (what deploy installs).',
+  },
+  { name: 'image-digest', description: 'mirror: digest the version tag names in `registry`.' },
+  { name: 'source-digest', description: 'mirror: digest `source-image` resolved to for this run.' },
+  {
+    name: 'pull-secret',
+    description: 'mirror: name of the pull Secret written in `namespace` (empty for none).',
   },
   {
     name: 'broker-ca-sha256',

@@ -5,6 +5,7 @@ import type { Inputs } from '../config/input-specs.js';
 import type { ClusterProbeResult } from '../kube/cluster-probe.js';
 import type { AccessCheck } from '../kube/kube-client.js';
 import { dedupe, requiredPermissions, rulesFor } from '../kube/required-permissions.js';
+import { resolveMode } from '../stages/mirror/settings.js';
 import type { StageDeps } from '../stages/stage-deps.js';
 
 /** A failure found before any stage ran; nothing was changed. */
@@ -20,10 +21,17 @@ export interface PreflightResult {
   warnings: string[];
 }
 
-/** Whether a stage needs Azure with these inputs (authpolicy only in arm mode). */
+/** Whether a stage needs Azure with these inputs (authpolicy only in arm mode, mirror only in acr mode). */
 export function needsAzure(stage: StageName, inputs: Inputs): boolean {
   if (stage === 'authpolicy') return inputs['authpolicy-mode'] === 'arm';
+  if (stage === 'mirror') return resolveMode(inputs) === 'acr';
   return STAGE_CATALOG[stage].requires.includes('azure');
+}
+
+/** Whether a stage needs the cluster with these inputs (mirror only to write its pull Secret). */
+export function needsCluster(stage: StageName, inputs: Inputs): boolean {
+  if (stage === 'mirror') return inputs['pull-secret'] !== 'none';
+  return STAGE_CATALOG[stage].requires.includes('cluster');
 }
 
 /** Asks the API server (SelfSubjectAccessReview) for every permission the stages need; lists all that are missing. */
@@ -74,7 +82,7 @@ export async function preflight(
     notes.push(`${what} Stages that need it (${stages.join(', ')}) cannot be planned.`);
   };
 
-  const clusterStages = inputs.stages.filter((s) => STAGE_CATALOG[s].requires.includes('cluster'));
+  const clusterStages = inputs.stages.filter((s) => needsCluster(s, inputs));
   if (clusterStages.length > 0) {
     const probe = await checks.probeCluster();
     warnings.push(...(probe.warnings ?? []));

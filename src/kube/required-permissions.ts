@@ -16,6 +16,14 @@ export function requiredPermissions(stage: StageName, i: Inputs): AccessCheck[] 
     ...(namespace ? { namespace } : {}),
   });
   switch (stage) {
+    case 'mirror':
+      // Only the pull Secret touches the cluster.
+      if (i['pull-secret'] === 'none') return [];
+      return [
+        c('get', '', 'namespaces'),
+        c('create', '', 'namespaces'),
+        ...['get', 'create', 'update'].map((v) => c(v, '', 'secrets', ns)),
+      ];
     case 'certs':
       return [
         c('get', '', 'namespaces'),

@@ -9,6 +9,7 @@ export type StageFactory = (deps: StageDeps) => Promise<Stage>;
 export type StageRegistry = Partial<Record<StageName, StageFactory>>;
 
 export const STAGE_REGISTRY: StageRegistry = {
+  mirror: async (deps) => (await import('./mirror/mirror-stage.js')).createMirrorStage(deps),
   certs: async (deps) => (await import('./certs/certs-stage.js')).createCertsStage(deps),
   authpolicy: async (deps) => (await import('./authpolicy/authpolicy-stage.js')).createAuthpolicyStage(deps),
   smoke: async (deps) => (await import('./smoke/smoke-stage.js')).createSmokeStage(deps),

@@ -57,6 +57,7 @@ describe('dist/main.js', () => {
     const r = runEntry('main.js', {
       ...files,
       INPUT_COMMAND: 'plan',
+      INPUT_STAGES: 'certs,authpolicy,smoke',
       'INPUT_PLAN-PARTIAL': 'true',
       'INPUT_AUTHPOLICY-MODE': 'kubernetes',
       KUBECONFIG: join(work, 'missing-kubeconfig'),
@@ -68,14 +69,7 @@ describe('dist/main.js', () => {
     const outputs = parseFileCommands(readFileSync(files.GITHUB_OUTPUT, 'utf8'));
     expect(outputs['changed']).toBe('false');
     const result = JSON.parse(outputs['result']!) as Array<{ stage: string; status: string }>;
-    expect(result.map((x) => x.stage)).toEqual([
-      'mirror',
-      'deploy',
-      'certs',
-      'authpolicy',
-      'connector',
-      'smoke',
-    ]);
+    expect(result.map((x) => x.stage)).toEqual(['certs', 'authpolicy', 'smoke']);
     expect(readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8')).toContain('### litmus-aio: Plan: no stage ran');
   });
 
@@ -84,6 +78,7 @@ describe('dist/main.js', () => {
     const kubeconfig = join(work, 'missing-kubeconfig');
     const r = runEntry('main.js', {
       ...files,
+      INPUT_STAGES: 'certs,authpolicy,smoke',
       'INPUT_AUTHPOLICY-MODE': 'kubernetes',
       KUBECONFIG: kubeconfig,
     });

@@ -69,7 +69,7 @@ describe('litmus-aio CLI', () => {
 
   test('plan --json with a config file: machine-readable result on stdout', () => {
     const cfg = join(home, 'litmus-aio.yml');
-    writeFileSync(cfg, 'summary: false\n');
+    writeFileSync(cfg, 'summary: false\nstages: certs,authpolicy,smoke\n');
     const r = cli(
       ['plan', '--config', cfg, '--json', '--authpolicy-mode', 'kubernetes', '--plan-partial', 'true'],
       {
@@ -80,12 +80,23 @@ describe('litmus-aio CLI', () => {
     const json = JSON.parse(r.out) as { mode: string; ok: boolean; notes: string[]; results: unknown[] };
     expect(json.mode).toBe('plan');
     expect(json.ok).toBe(true);
-    expect(json.results).toHaveLength(6);
+    expect(json.results).toHaveLength(3);
     expect(json.notes.join('\n')).toContain('Could not reach the Kubernetes cluster');
+  });
+
+  test('the default stages include mirror: without its inputs, exit 2 naming them and how to leave mirror out', () => {
+    const r = cli(['plan', '--authpolicy-mode', 'kubernetes'], { KUBECONFIG: join(home, 'none') });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(
+      "error: Input 'litmus-edge-version' (stage mirror, one of the default stages): is required by the mirror stage",
+    );
+    expect(r.err).toContain('stages: certs,authpolicy,smoke');
+    expect(r.err).toContain('Nothing was changed.');
   });
 
   test('LITMUS_AIO_COMMAND stands in for the positional command', () => {
     const r = cli(['--json'], {
+      LITMUS_AIO_STAGES: 'certs,authpolicy,smoke',
       LITMUS_AIO_COMMAND: 'plan',
       LITMUS_AIO_PLAN_PARTIAL: 'true',
       LITMUS_AIO_AUTHPOLICY_MODE: 'kubernetes',

@@ -78,14 +78,41 @@ export function baseResource(
 }
 
 export function handlePut(ctx: RequestContext): HandlerResult {
-  const def = ctx.def;
-  const put = def.put!;
+  const put = ctx.def.put!;
   requireParent(ctx);
   const busy = ctx.store.busyWith(ctx.id);
   if (busy) throw armErrors.anotherOperationInProgress(statusUrl(ctx, busy));
   const existing = ctx.store.get(ctx.id);
   const body = (ctx.body ?? {}) as Record<string, unknown>;
   const built = put.build ? put.build(ctx, body, existing) : baseResource(ctx, body, existing);
+  return asyncWrite(ctx, built, existing);
+}
+
+/**
+ * PATCH (types that declare `patch`): the body's `properties` merged over the stored ones, one level deep (as ACR's
+ * Tokens_Update / ScopeMaps_Update do), then the same asynchronous write as a PUT. 404 when the resource is missing.
+ */
+export function handlePatch(ctx: RequestContext): HandlerResult {
+  const existing = ctx.store.get(ctx.id);
+  if (!existing) notFound(ctx, ctx.id);
+  const busy = ctx.store.busyWith(ctx.id);
+  if (busy) throw armErrors.anotherOperationInProgress(statusUrl(ctx, busy));
+  const body = (ctx.body ?? {}) as Record<string, unknown>;
+  const patch = (body.properties as Record<string, unknown> | undefined) ?? {};
+  const { id: _i, name: _n, type: _t, systemData: _s, properties: _p, ...envelope } = existing;
+  const merged = { ...envelope, ...body, properties: { ...existing.properties, ...patch } };
+  const build = ctx.def.patch?.build ?? ctx.def.put?.build;
+  const built = build ? build(ctx, merged, existing) : baseResource(ctx, merged, existing);
+  return asyncWrite(ctx, built, existing);
+}
+
+function asyncWrite(
+  ctx: RequestContext,
+  built: ArmResource,
+  existing: ArmResource | undefined,
+): HandlerResult {
+  const def = ctx.def;
+  const put = def.put ?? {};
   const states = (def.provisioning ?? DEFAULT_PROVISIONING)[existing ? 'update' : 'create'];
   let step = 0;
   const setState = (r: ArmResource, state: string): ArmResource => ({

@@ -50,6 +50,14 @@ export interface StartOperation {
   complete(): Promise<unknown> | unknown;
   /** Runs when the operation fails (e.g. mark the resource Failed). */
   failed?(error: OperationError): Promise<void> | void;
+  /** The operation name; default `<namePrefix><uuid>`. */
+  name?: string;
+  /**
+   * Work started with the operation (e.g. a real image copy), unless the operation is held or set to fail: polls
+   * answer InProgress until it settles, so the operation takes as long as the work does; a throw fails it (an
+   * ArmError keeps its code, message and status), else `complete` runs.
+   */
+  work?: () => Promise<unknown>;
 }
 
 interface Entry {
@@ -57,6 +65,16 @@ interface Entry {
   start: StartOperation;
   left: number;
   finishing?: Promise<void>;
+  working?: Promise<unknown>;
+  /** false while `working` runs. */
+  settled: boolean;
+  /** Stays InProgress for ever (a held operation, like an ACR import from Google stuck in Running). */
+  held: boolean;
+}
+
+interface HoldRule {
+  match: (s: StartOperation) => boolean;
+  left: number;
 }
 
 export interface LroSettings {
@@ -68,11 +86,12 @@ export interface LroSettings {
 
 export class LroTracker {
   private readonly ops = new Map<string, Entry>();
+  private readonly holds: HoldRule[] = [];
 
   constructor(readonly settings: LroSettings) {}
 
   start(s: StartOperation): AsyncOperation {
-    const name = `${s.namePrefix ?? ''}${randomUUID()}`;
+    const name = s.name ?? `${s.namePrefix ?? ''}${randomUUID()}`;
     const op: AsyncOperation = {
       name,
       subscriptionId: s.subscriptionId,
@@ -85,12 +104,33 @@ export class LroTracker {
       failureHttpStatus: s.failWith?.httpStatus ?? 400,
       polls: 0,
     };
-    this.ops.set(name.toLowerCase(), {
+    const hold = this.holds.find((h) => h.left > 0 && h.match(s));
+    if (hold) hold.left -= 1;
+    const entry: Entry = {
       op,
       start: s,
       left: s.pollsBeforeDone ?? this.settings.pollsBeforeDone,
-    });
+      settled: true,
+      held: hold !== undefined,
+    };
+    if (s.work && !hold && !s.failWith) {
+      entry.settled = false;
+      entry.working = s.work();
+      entry.working.then(
+        () => (entry.settled = true),
+        () => (entry.settled = true),
+      );
+    }
+    this.ops.set(name.toLowerCase(), entry);
     return op;
+  }
+
+  /**
+   * The next `times` operations that `match` accepts stay InProgress for ever: a client-side deadline is the only way
+   * out (Azure/acr#549: imports from Google Artifact Registry hang in Running when the key is base64-encoded).
+   */
+  holdRunning(match: (s: StartOperation) => boolean, times = 1): void {
+    this.holds.push({ match, left: times });
   }
 
   get(name: string): AsyncOperation | undefined {
@@ -107,8 +147,8 @@ export class LroTracker {
     if (!entry) return undefined;
     entry.op.polls += 1;
     if (entry.op.status === 'InProgress') {
-      if (entry.left > 0) {
-        entry.left -= 1;
+      if (entry.left > 0 || !entry.settled || entry.held) {
+        if (entry.left > 0) entry.left -= 1;
         entry.start.progress?.();
       } else await (entry.finishing ??= this.finish(entry));
     }
@@ -122,6 +162,7 @@ export class LroTracker {
       return;
     }
     try {
+      await entry.working;
       op.result = await start.complete();
       op.status = 'Succeeded';
       op.endTime = new Date().toISOString();

@@ -221,6 +221,30 @@ export function seedStore(store: ArmStore, options: Partial<SeedOptions> = {}): 
         healthState: 'Available',
       },
     },
+    // What the AIO cluster extension enables in its custom location (GET .../customLocations/{c}/enabledResourceTypes).
+    {
+      id: `${customLocationId}/enabledResourceTypes/3b4a7f0e-6c1d-4f2a-9e8b-5d6c7b8a9f01`,
+      name: '3b4a7f0e-6c1d-4f2a-9e8b-5d6c7b8a9f01',
+      type: `${EXTENDED_LOCATION_NAMESPACE}/customLocations/enabledResourceTypes`,
+      systemData,
+      properties: {
+        clusterExtensionId: `${clusterId}/providers/Microsoft.KubernetesConfiguration/extensions/azure-iot-operations`,
+        extensionType: 'microsoft.iotoperations',
+        typesMetadata: [
+          'instances',
+          'instances/brokers',
+          'instances/brokers/listeners',
+          'instances/brokers/authentications',
+          'instances/brokers/authorizations',
+          'instances/dataflowProfiles',
+          'instances/dataflowEndpoints',
+        ].map((resourceType) => ({
+          apiVersion: '2025-10-01',
+          resourceProviderNamespace: IOTOPS_NAMESPACE,
+          resourceType,
+        })),
+      },
+    },
   ];
   for (const r of resources) store.put(r);
 
@@ -249,6 +273,7 @@ export async function checkSeed(
 ): Promise<void> {
   const problems: string[] = [];
   for (const def of types) {
+    if (!def.get) continue; // list-only child types (enabledResourceTypes) are checked on every list answer
     for (const r of store.ofType(fullType(def.namespace, def.types))) {
       const issues = await validator.validateResponse(
         { url: `${origin}${r.id}?api-version=${def.apiVersion}`, method: 'GET' },

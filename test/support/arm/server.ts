@@ -12,7 +12,7 @@ import { createTestCa, issueLoopbackServerCert } from '../test-pki.js';
 import type { TestCertificate } from '../test-pki.js';
 import { authenticate } from './auth.js';
 import type { ArmAuthOptions, Principal } from './auth.js';
-import { handleDelete, handleGet, handleList, handlePut } from './engine.js';
+import { handleDelete, handleGet, handleList, handlePatch, handlePut } from './engine.js';
 import { ArmError, armErrors } from './errors.js';
 import { fullType, parseArmPath, resourceGroupId, resourceIdOf } from './ids.js';
 import type { ArmPath } from './ids.js';
@@ -106,6 +106,7 @@ export async function startArmStandIn(options: ArmStandInOptions): Promise<ArmSt
   const hooks: ProviderHooks = {
     onIotOpsChange: options.onIotOpsChange,
     importImage: options.importImage,
+    targetTagExists: options.targetTagExists,
     clusterKubeconfig: options.clusterKubeconfig,
   };
   const types: ResourceTypeDef[] = [
@@ -376,6 +377,7 @@ export async function startArmStandIn(options: ArmStandInOptions): Promise<ArmSt
     if (kind === 'action') return def.actions![ctx.path.trailing!.toLowerCase()]!(ctx);
     if (method === 'GET' && def.get) return handleGet(ctx);
     if (method === 'PUT' && def.put) return handlePut(ctx);
+    if (method === 'PATCH' && def.patch) return handlePatch(ctx);
     if (method === 'DELETE' && def.delete) return handleDelete(ctx);
     throw armErrors.methodNotAllowed(method);
   }

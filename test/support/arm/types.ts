@@ -43,11 +43,16 @@ export interface ImportImageRequest {
 /** Resolves the digest of an import's source (e.g. by asking a real registry peer). A throw fails the import. */
 export type ImportImageHook = (req: ImportImageRequest) => Promise<{ digest: string }> | { digest: string };
 
+/** Whether `repoTag` already exists in the registry `registryId` (a real registry peer behind the stand-in). */
+export type TargetTagExistsHook = (registryId: string, repoTag: string) => Promise<boolean> | boolean;
+
 export type AuthorizeHook = (principal: Principal, action: string, scope: string) => boolean;
 
 export interface ProviderHooks {
   onIotOpsChange?: IotOpsChangeHook;
   importImage?: ImportImageHook;
+  /** Asked for NoForce imports besides the in-memory content (peer-import.ts answers from a real registry). */
+  targetTagExists?: TargetTagExistsHook;
   /** kubeconfig text returned (base64) by listClusterUserCredential. */
   clusterKubeconfig?: string;
 }
@@ -99,6 +104,8 @@ export interface ResourceTypeDef {
   get?: boolean;
   list?: boolean;
   put?: PutBehaviour;
+  /** PATCH: merged over the stored resource, then like a PUT (its `build` defaults to put.build). */
+  patch?: PutBehaviour;
   delete?: DeleteBehaviour;
   /** POST actions by lower-case name. */
   actions?: Record<string, (ctx: RequestContext) => Promise<HandlerResult> | HandlerResult>;

@@ -1,5 +1,5 @@
 // Azure Arc: Microsoft.Kubernetes/connectedClusters 2024-01-01 (GET, listClusterUserCredential) and
-// Microsoft.ExtendedLocation/customLocations 2021-08-15 (GET).
+// Microsoft.ExtendedLocation/customLocations 2021-08-15 (GET, list enabledResourceTypes).
 import { randomBytes } from 'node:crypto';
 import { handleGet } from '../engine.js';
 import type { HandlerResult, RequestContext, ResourceTypeDef } from '../types.js';
@@ -70,6 +70,13 @@ export function arcTypes(location: string): ResourceTypeDef[] {
       location,
       types: ['customLocations'],
       get: true,
+    },
+    {
+      namespace: EXTENDED_LOCATION_NAMESPACE,
+      apiVersion: EXTENDED_LOCATION_API_VERSION,
+      location,
+      types: ['customLocations', 'enabledResourceTypes'],
+      list: true,
     },
   ];
 }
