@@ -11,10 +11,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { stringify } from 'yaml';
 import { startKubeApiServer, type KubeObject, type KubeSandbox } from '../support/kube-apiserver/index.js';
 import { pushTestImage, type PushedImage } from '../support/kube-apiserver/kubelet/test-images.js';
-import { helmPath, kubectlPath, runTool, toolEnv, type ToolResult } from '../support/kube-apiserver/tools.js';
+import { helmPath, kubectlPath, runTool, toolEnv } from '../support/kube-apiserver/tools.js';
 import { startRegistry, type RegistryPeer } from '../support/peers/registry.js';
 import { repoRoot } from '../support/repo-root.js';
 import { createTestCa, issueLoopbackServerCert } from '../support/test-pki.js';
+import { ok, until } from '../support/until.js';
 
 const CHART = join(repoRoot(), 'test', 'fixtures', 'charts', 'kubelet-app');
 
@@ -67,21 +68,6 @@ afterAll(async () => {
 
 const k = (args: string[]) => runTool(kubectl, args, toolEnv(home, kubeconfig));
 const h = (args: string[]) => runTool(helm, args, toolEnv(home, kubeconfig));
-
-function ok(r: ToolResult): string {
-  expect(r.code, `exit ${r.code}: ${r.stderr}`).toBe(0);
-  return r.stdout;
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const status = (x: KubeObject | undefined): Obj => (x?.status ?? {}) as Obj;

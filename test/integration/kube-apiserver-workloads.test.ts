@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startKubeApiServer, type KubeObject, type KubeSandbox } from '../support/kube-apiserver/index.js';
-import { helmPath, kubectlPath, runTool, toolEnv, type ToolResult } from '../support/kube-apiserver/tools.js';
+import { helmPath, kubectlPath, runTool, toolEnv } from '../support/kube-apiserver/tools.js';
 import { repoRoot } from '../support/repo-root.js';
+import { ok, until } from '../support/until.js';
 
 const CHART = join(repoRoot(), 'test', 'fixtures', 'charts', 'workload');
 
@@ -35,21 +36,6 @@ afterAll(async () => {
 const k = (args: string[], input?: string) =>
   runTool(kubectl, args, toolEnv(home, kubeconfig), input === undefined ? {} : { input });
 const h = (args: string[]) => runTool(helm, args, toolEnv(home, kubeconfig));
-
-function ok(r: ToolResult): string {
-  expect(r.code, `exit ${r.code}: ${r.stderr}`).toBe(0);
-  return r.stdout;
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function namespace(name: string): Promise<string> {
   ok(await k(['create', 'namespace', name]));

@@ -11,6 +11,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startKubeApiServer, type KubeObject, type KubeSandbox } from '../support/kube-apiserver/index.js';
 import { helmPath, kubectlPath, runTool, toolEnv, type ToolResult } from '../support/kube-apiserver/tools.js';
+import { until } from '../support/until.js';
 
 const READER_TOKEN = 'reader-token';
 const READER_USER = 'system:serviceaccount:litmus:deployer';
@@ -83,21 +84,6 @@ function recorder() {
         .slice(start)
         .filter((r) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(r.method) && r.status < 400),
   };
-}
-
-async function until<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  ms = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function rawGet(

@@ -18,6 +18,7 @@ import {
 import { kubectlPath, runTool, toolEnv, type ToolResult } from '../support/kube-apiserver/tools.js';
 import { startRegistry, type RegistryPeer } from '../support/peers/registry.js';
 import { createTestCa, issueLoopbackServerCert, type TestCertificate } from '../support/test-pki.js';
+import { until } from '../support/until.js';
 
 let registry: RegistryPeer;
 let kube: KubeSandbox;
@@ -144,26 +145,6 @@ async function startTokenRegistry(): Promise<Server> {
 
 const kc = (args: string[], input?: string): Promise<ToolResult> =>
   runTool(kubectl, args, toolEnv(home, kubeconfig), input !== undefined ? { input } : {});
-
-async function until<T>(
-  what: string,
-  fn: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 type Pod = KubeObject & {
   status?: {
