@@ -5,32 +5,23 @@
 //   2. RollingUpdate + a ReadWriteOnce claim: an upgrade whose new pod lands on the other node waits forever on a
 //      Multi-Attach error, so the rollout (and `helm upgrade --wait`) never completes.
 // The default simulated runtime is enough: both defects are in scheduling, attachment and Service endpoints.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startKubeApiServer, type KubeObject, type KubeSandbox } from '../support/kube-apiserver/index.js';
-import { helmPath, kubectlPath, runTool, toolEnv } from '../support/kube-apiserver/tools.js';
 import { repoRoot } from '../support/repo-root.js';
 import { ok, until } from '../support/until.js';
+import { clusterTools, type ClusterTools } from '../support/cluster-tools.js';
 
 const CHART = join(repoRoot(), 'test', 'fixtures', 'charts', 'community-defects');
 const NS = 'litmusedge';
 
 let kube: KubeSandbox;
-let work: string;
-let home: string;
-let kubeconfig: string;
-let kubectl: string;
-let helm: string;
+let tools: ClusterTools;
 
 beforeAll(async () => {
-  kubectl = kubectlPath();
-  helm = helmPath();
-  work = await mkdtemp(join(tmpdir(), 'community-defects-test-'));
-  home = join(work, 'home');
+  tools = await clusterTools('community-defects-test');
   kube = await startKubeApiServer({ seed: false });
-  kubeconfig = kube.writeKubeconfig(work);
+  tools.use(kube);
   // Revision 1 on node-a, so that the upgrade below can move the pod to node-b.
   const r = await h([
     'install',
@@ -50,12 +41,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await kube?.stop();
-  if (work) await rm(work, { recursive: true, force: true });
+  await tools?.remove();
 });
 
 const k = (args: string[], input?: string) =>
-  runTool(kubectl, args, toolEnv(home, kubeconfig), { timeoutMs: 30_000, ...(input ? { input } : {}) });
-const h = (args: string[]) => runTool(helm, args, toolEnv(home, kubeconfig));
+  tools.kubectl(args, { timeoutMs: 30_000, ...(input ? { input } : {}) });
+const h = (args: string[]) => tools.helm(args);
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const status = (x: KubeObject | undefined): Obj => (x?.status ?? {}) as Obj;

@@ -4,36 +4,28 @@
 // uninstalls a failed install and rolls a failed upgrade back; `helm test` runs its hook pod under the kubelet.
 // A crashing container's output through `kubectl logs` (current and --previous) is covered in kubelet.test.ts
 // ("a crash-after image: CrashLoopBackOff ...") and not repeated here.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { stringify } from 'yaml';
 import { startKubeApiServer, type KubeObject, type KubeSandbox } from '../support/kube-apiserver/index.js';
 import { pushTestImage, type PushedImage } from '../support/kube-apiserver/kubelet/test-images.js';
-import { helmPath, kubectlPath, runTool, toolEnv } from '../support/kube-apiserver/tools.js';
 import { startRegistry, type RegistryPeer } from '../support/peers/registry.js';
 import { repoRoot } from '../support/repo-root.js';
 import { createTestCa, issueLoopbackServerCert } from '../support/test-pki.js';
 import { ok, until } from '../support/until.js';
+import { clusterTools, type ClusterTools } from '../support/cluster-tools.js';
 
 const CHART = join(repoRoot(), 'test', 'fixtures', 'charts', 'kubelet-app');
 
 let registry: RegistryPeer;
 let kube: KubeSandbox;
-let work: string;
-let home: string;
-let kubeconfig: string;
-let kubectl: string;
-let helm: string;
+let tools: ClusterTools;
 let app: PushedImage;
 let checker: PushedImage;
 
 beforeAll(async () => {
-  kubectl = kubectlPath();
-  helm = helmPath();
-  work = await mkdtemp(join(tmpdir(), 'helm-kubelet-test-'));
-  home = join(work, 'home');
+  tools = await clusterTools('helm-kubelet-test');
   const ca = await createTestCa('Sandbox Registry CA');
   registry = await startRegistry({
     serverCert: await issueLoopbackServerCert(ca),
@@ -57,17 +49,17 @@ beforeAll(async () => {
     runtime: 'kubelet',
     kubelet: { registryCa: ca.cert, timeScale: 0.1 },
   });
-  kubeconfig = kube.writeKubeconfig(work);
+  tools.use(kube);
 }, 60_000);
 
 afterAll(async () => {
   await kube?.stop();
   await registry?.stop();
-  if (work) await rm(work, { recursive: true, force: true });
+  await tools?.remove();
 });
 
-const k = (args: string[]) => runTool(kubectl, args, toolEnv(home, kubeconfig));
-const h = (args: string[]) => runTool(helm, args, toolEnv(home, kubeconfig));
+const k = (args: string[]) => tools.kubectl(args);
+const h = (args: string[]) => tools.helm(args);
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const status = (x: KubeObject | undefined): Obj => (x?.status ?? {}) as Obj;
@@ -87,7 +79,7 @@ async function values(
   extra: Obj = {},
   password = 'litmus-secret',
 ): Promise<string> {
-  const file = join(work, `${name}.values.yaml`);
+  const file = join(tools.work, `${name}.values.yaml`);
   await writeFile(
     file,
     stringify({

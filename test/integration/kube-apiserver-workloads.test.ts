@@ -1,41 +1,32 @@
 // The stand-in's workload controllers, driven by the real kubectl and helm: rollouts that take time, helm --wait and
 // helm test, Recreate, progress deadlines, PVC provisioning and Multi-Attach, Endpoints/EndpointSlices, Events, Jobs
 // and the kinds that are only stored (Ingress, HPA, PDB, Lease).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startKubeApiServer, type KubeObject, type KubeSandbox } from '../support/kube-apiserver/index.js';
-import { helmPath, kubectlPath, runTool, toolEnv } from '../support/kube-apiserver/tools.js';
 import { repoRoot } from '../support/repo-root.js';
 import { ok, until } from '../support/until.js';
+import { clusterTools, type ClusterTools } from '../support/cluster-tools.js';
 
 const CHART = join(repoRoot(), 'test', 'fixtures', 'charts', 'workload');
 
 let sb: KubeSandbox;
-let work: string;
-let home: string;
-let kubeconfig: string;
-let kubectl: string;
-let helm: string;
+let tools: ClusterTools;
 
 beforeAll(async () => {
-  kubectl = kubectlPath();
-  helm = helmPath();
-  work = await mkdtemp(join(tmpdir(), 'kube-workloads-test-'));
-  home = join(work, 'home');
+  tools = await clusterTools('kube-workloads-test');
   sb = await startKubeApiServer({ seed: false });
-  kubeconfig = sb.writeKubeconfig(work);
+  tools.use(sb);
 });
 
 afterAll(async () => {
   await sb?.stop();
-  if (work) await rm(work, { recursive: true, force: true });
+  await tools?.remove();
 });
 
-const k = (args: string[], input?: string) =>
-  runTool(kubectl, args, toolEnv(home, kubeconfig), input === undefined ? {} : { input });
-const h = (args: string[]) => runTool(helm, args, toolEnv(home, kubeconfig));
+const k = (args: string[], input?: string) => tools.kubectl(args, input === undefined ? {} : { input });
+const h = (args: string[]) => tools.helm(args);
 
 async function namespace(name: string): Promise<string> {
   ok(await k(['create', 'namespace', name]));
@@ -161,7 +152,7 @@ describe('helm', () => {
 describe('Deployments over time', () => {
   test('kubectl rollout status follows a RollingUpdate of 3 replicas within maxSurge/maxUnavailable', async () => {
     const ns = await namespace('rolling');
-    const file = join(work, 'rolling.yaml');
+    const file = join(tools.work, 'rolling.yaml');
     await writeFile(file, deployment('web', { replicas: 3, minReadySeconds: 1 }));
     ok(await k(['apply', '-n', ns, '-f', file]));
     ok(await k(['rollout', 'status', '-n', ns, 'deployment/web', '--timeout=60s']));
@@ -214,7 +205,7 @@ describe('Deployments over time', () => {
 
   test('Recreate: the old Pods are gone before a new one is created', async () => {
     const ns = await namespace('recreate');
-    const file = join(work, 'recreate.yaml');
+    const file = join(tools.work, 'recreate.yaml');
     await writeFile(file, deployment('db', { replicas: 2, strategy: 'Recreate' }));
     ok(await k(['apply', '-n', ns, '-f', file]));
     ok(await k(['rollout', 'status', '-n', ns, 'deployment/db', '--timeout=60s']));
