@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { PassThrough, Transform, Writable } from 'node:stream';
 import type { Readable, TransformCallback } from 'node:stream';
 import { RegistryError } from './errors.js';
+import { blobGcPacer } from './gc-pacer.js';
 import type { Descriptor } from './types.js';
 
 export function digestOf(algo: string, data: Buffer): string {
@@ -28,6 +29,7 @@ export class VerifyingStream extends Transform {
   private readonly hash;
   private held: Buffer | undefined;
   private n = 0;
+  private readonly pacer = blobGcPacer();
   constructor(
     private readonly expected: Descriptor,
     private readonly where: string,
@@ -39,6 +41,7 @@ export class VerifyingStream extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.hash.update(chunk);
     this.n += chunk.length;
+    this.pacer.streamed(chunk.length);
     if (this.n > this.expected.size) {
       cb(this.mismatch(`more than the ${this.expected.size} bytes its descriptor says`));
       return;
