@@ -50,6 +50,11 @@ export const OUTPUT_SPECS: readonly OutputSpec[] = [
   },
   { name: 'changed', description: '`true` when any stage changed something (always `false` in plan mode).' },
   {
+    name: 'drift',
+    description:
+      '`true` when a resource this tool owns was changed outside it since it applied it (see README, "Ownership and drift"); a scheduled `plan` is a drift detector.',
+  },
+  {
     name: 'client-cert-secret',
     description: 'certs: `namespace/name` of the Secret holding the client chain and key.',
   },

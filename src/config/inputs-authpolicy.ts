@@ -105,7 +105,7 @@ export const AUTHPOLICY_INPUTS = defineInputs({
   },
   force: {
     description:
-      'Overwrite a BrokerAuthentication/BrokerAuthorization of the same name or a port entry that exists with different content. Without it such conflicts stop the run before any change.',
+      'Overwrite a broker resource (BrokerAuthentication, BrokerAuthorization, the port entry) that was changed outside litmus-aio since it applied it (drift), or that it never applied and that differs from the inputs. Without it either stops the run before any stage changes anything. Changes the inputs cause to what litmus-aio applied need no force.',
     default: 'false',
     expected: 'true or false',
     example: 'force: true',

@@ -47,6 +47,9 @@ export function createGithubReporter(core: ActionsCore, options: { summary: bool
       // Each stage's outputs become action outputs (names are unique across stages; see OUTPUT_SPECS).
       for (const r of s.results) for (const [k, v] of Object.entries(r.outputs ?? {})) core.setOutput(k, v);
       core.setOutput('changed', String(s.changed));
+      core.setOutput('drift', String(s.drift));
+      for (const r of s.results)
+        for (const d of r.drift ?? []) core.warning(d, { title: `litmus-aio ${r.stage}: drift` });
       if (options.summary) await core.summary.addRaw(renderMarkdown(s)).write();
     },
   };

@@ -31,16 +31,19 @@ export function requiredPermissions(stage: StageName, i: Inputs): AccessCheck[] 
         ...['get', 'create', 'update'].map((v) => c(v, '', 'secrets', ns)),
         ...['get', 'create', 'update'].map((v) => c(v, '', 'configmaps', aio)),
       ];
-    case 'authpolicy':
-      if (i['authpolicy-mode'] === 'arm') return [c('get', '', 'configmaps', aio)];
+    case 'authpolicy': {
+      // The trusted-CA ConfigMap is read; the ownership records (litmus-aio-ownership) are written.
+      const records = ['get', 'create', 'update'].map((v) => c(v, '', 'configmaps', aio));
+      if (i['authpolicy-mode'] === 'arm') return records;
       return [
-        c('get', '', 'configmaps', aio),
+        ...records,
         ...['get', 'list', 'update'].map((v) => c(v, AIO_GROUP, 'brokerlisteners', aio)),
         ...['get', 'create', 'update'].map((v) => c(v, AIO_GROUP, 'brokerauthentications', aio)),
         ...(i['topic-prefix']
           ? ['get', 'create', 'update'].map((v) => c(v, AIO_GROUP, 'brokerauthorizations', aio))
           : []),
       ];
+    }
     case 'smoke':
       return [
         c('get', '', 'secrets', ns),

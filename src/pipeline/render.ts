@@ -20,7 +20,7 @@ export function formatDuration(ms: number): string {
 export function detailLines(r: StageResult): string[] {
   if (r.status === 'failed') return [r.error?.message ?? 'failed'];
   if (r.status === 'skipped') return [r.reason ?? 'skipped'];
-  const lines = [...r.changes, ...(r.details ?? [])];
+  const lines = [...r.changes, ...(r.drift ?? []), ...(r.details ?? [])];
   return lines.length === 0 ? ['no changes'] : r.changes.length === 0 ? ['no changes', ...lines] : lines;
 }
 
@@ -36,6 +36,7 @@ export function headline(s: PipelineSummary): string {
   const verb = s.mode === 'plan' ? 'Plan' : 'Run';
   if (!s.ok) return `${verb} failed`;
   if (s.results.every((r) => r.status === 'skipped')) return `${verb}: no stage ran`;
+  if (s.mode === 'plan' && s.drift) return 'Plan: drift found (changes made outside litmus-aio)';
   if (s.mode === 'plan')
     return s.results.some((r) => r.status === 'changed')
       ? 'Plan: changes pending'

@@ -10,6 +10,8 @@ export interface PipelineSummary {
   durationMs: number;
   ok: boolean;
   changed: boolean;
+  /** Some stage found what it owns changed outside this tool (see StageResult.drift). */
+  drift: boolean;
 }
 
 export interface Reporter {

@@ -11,6 +11,9 @@ export interface StageContext {
   signal: AbortSignal;
   /** Outputs of the stages this one needs (only those that ran in this pipeline). */
   upstream: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** A plan made as the preflight of an apply: whatever the apply would refuse (drift, conflicts) must fail now,
+   * before any stage writes. */
+  preflight?: boolean;
 }
 
 export interface StageOutcome {
@@ -21,6 +24,8 @@ export interface StageOutcome {
   /** Findings that are not changes (e.g. smoke latencies); shown beside the changes. */
   details?: string[];
   outputs?: Record<string, string>;
+  /** Changes made outside this tool to what it owns (one line each), reported apart from `changes`. */
+  drift?: string[];
   /** A stage that verifies rather than changes (smoke, connector checks, check-certs) sets this when its check
    * ran and held: the result's status is then `passed` rather than `unchanged`. */
   passed?: boolean;
@@ -43,6 +48,7 @@ export interface StageResult {
   durationMs: number;
   details?: string[];
   outputs?: Record<string, string>;
+  drift?: string[];
   /** For failed stages. */
   error?: { message: string };
   /** For skipped stages: why. */

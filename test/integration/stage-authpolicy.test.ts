@@ -82,7 +82,7 @@ describe('authpolicy', () => {
       /^create BrokerAuthentication 'litmusedge' in Kubernetes CRs in namespace azure-iot-operations: \{"authenticationMethods":\[\{"method":"X509","x509Settings":\{"trustedClientCaCert":"litmusedge-ca","authorizationAttributes":\{"intermediate":\{"subject":"CN = Litmus Edge Intermediate CA 1","attributes":\{"manufacturer":"litmus edge"\}\},"connector":\{"subject":"CN = aiomqttconnector","attributes":\{"group":"connector_group"\}\}\}\}\}\]\}$/,
     );
     expect(p.authpolicy.changes[1]).toBe(
-      'add port 18884 on BrokerListener \'default\' (TLS Automatic, issuer azure-iot-operations-aio-certificate-issuer, authenticationRef litmusedge); ports 18883 unchanged: ports[1]: (absent) -> {"port":18884,"protocol":"Mqtt","authenticationRef":"litmusedge","tls":{"mode":"Automatic","certManagerCertificateSpec":{"issuerRef":{"name":"azure-iot-operations-aio-certificate-issuer","kind":"ClusterIssuer","group":"cert-manager.io"}}}}',
+      'add port 18884 on BrokerListener \'default\' (TLS Automatic, issuer azure-iot-operations-aio-certificate-issuer, authenticationRef litmusedge); ports 18883 unchanged: {"port":18884,"protocol":"Mqtt","authenticationRef":"litmusedge","tls":{"mode":"Automatic","certManagerCertificateSpec":{"issuerRef":{"name":"azure-iot-operations-aio-certificate-issuer","kind":"ClusterIssuer","group":"cert-manager.io"}}}}',
     );
   });
 
@@ -96,8 +96,10 @@ describe('authpolicy', () => {
       'create secrets/', // the CA Secret first: the commit point of a new PKI
       'create configmaps/',
       'create secrets/', // then the client Secret Litmus Edge reads
+      'create configmaps/', // the ownership records: what is about to be applied (pending)
       'create brokerauthentications/',
       'update brokerlisteners/default',
+      'update configmaps/litmus-aio-ownership', // then what the broker stored
     ]);
     const ports = listener().spec.ports;
     expect(ports).toHaveLength(2);
@@ -206,13 +208,20 @@ describe('authpolicy', () => {
     expect(taken.authpolicy.error?.message).toContain(
       "port 19999 is already used by BrokerListener 'other' (ports are unique across listeners); choose another broker-port",
     );
-    // The policy exists with different content.
-    const differs = await run({
-      'rotate-ca': 'test-rotation',
-      'authorization-attributes': { x: { subject: 'CN = y', attributes: { a: 'b' } } },
+    // A policy of that name that litmus-aio never applied (someone else's) is a conflict.
+    sb.kube.store.put({
+      apiVersion: 'mqttbroker.iotoperations.azure.com/v1',
+      kind: 'BrokerAuthentication',
+      metadata: { name: 'someone-elses', namespace: 'azure-iot-operations' },
+      spec: {
+        authenticationMethods: [
+          { method: 'ServiceAccountToken', serviceAccountTokenSettings: { audiences: ['x'] } },
+        ],
+      },
     });
+    const differs = await run({ 'rotate-ca': 'test-rotation', 'broker-authentication': 'someone-elses' });
     expect(differs.authpolicy.error?.message).toMatch(
-      /BrokerAuthentication 'litmusedge' exists with different content \(.*authenticationMethods\[0\]\.x509Settings\.authorizationAttributes\.intermediate: .* -> \(absent\);.*\); set force: true to replace it/,
+      /BrokerAuthentication 'someone-elses' exists with different content and was not created by litmus-aio \(.*authenticationMethods\[0\]\.method: "ServiceAccountToken" -> "X509";.*\); set force: true to replace it/,
     );
     // The trusted CA ConfigMap is missing and certs is not part of the run.
     const missing = await runCommand(
@@ -233,14 +242,32 @@ describe('authpolicy', () => {
       'ConfigMap azure-iot-operations/nope (the trusted client CA) is missing: run the certs stage first (stages: certs,authpolicy)',
     );
     expect([taken.writes, differs.writes]).toEqual([[], []]);
-    // force replaces the policy.
+    // force replaces it, says so, and records it as ours from then on.
     const forced = await run({
       'rotate-ca': 'test-rotation',
       force: true,
-      'authorization-attributes': { x: { subject: 'CN = y', attributes: { a: 'b' } } },
+      'broker-authentication': 'someone-elses',
+      'broker-port': 18885,
     });
     expect(forced.authpolicy.status).toBe('changed');
-    expect(forced.writes).toEqual(['update brokerauthentications/litmusedge']);
+    expect(forced.authpolicy.changes[0]).toMatch(
+      /^replace BrokerAuthentication 'someone-elses', which litmus-aio did not create: /,
+    );
+    expect(forced.writes).toEqual([
+      'update configmaps/litmus-aio-ownership',
+      'update brokerauthentications/someone-elses',
+      'update brokerlisteners/default',
+      'update configmaps/litmus-aio-ownership',
+    ]);
+    expect(
+      (
+        await run({
+          'rotate-ca': 'test-rotation',
+          'broker-authentication': 'someone-elses',
+          'broker-port': 18885,
+        })
+      ).writes,
+    ).toEqual([]);
   });
 
   test('authpolicy-mode arm without its inputs is refused before any stage runs, naming each input', async () => {

@@ -59,6 +59,7 @@ describe('pipeline engine', () => {
       mode: 'apply',
       reporter,
       cleanup: cleanup(),
+      skipPreflight: true,
     });
     expect(calls).toEqual(['apply a', 'done a', 'apply b', 'done b', 'apply c', 'done c']);
   });
@@ -74,7 +75,7 @@ describe('pipeline engine', () => {
         stage('b', [], calls, { gate: gateB }),
         stage('c', ['a', 'b'], calls),
       ],
-      { mode: 'apply', reporter, cleanup: cleanup() },
+      { mode: 'apply', reporter, cleanup: cleanup(), skipPreflight: true },
     );
     // Both independent stages have started while neither has finished.
     await expect.poll(() => calls).toEqual(['apply a', 'apply b']);
@@ -170,12 +171,74 @@ describe('pipeline engine', () => {
       reporter: recordingReporter(),
       cleanup: cleanup(),
       signal: abort.signal,
+      skipPreflight: true,
     });
     await expect.poll(() => calls).toEqual(['apply a']);
     abort.abort();
     gate.resolve();
     const summary = await run;
     expect(summary.results[1]).toMatchObject({ stage: 'b', status: 'skipped', reason: 'cancelled' });
+  });
+
+  test('an apply plans every stage first (as a preflight, quietly), then applies', async () => {
+    const calls: string[] = [];
+    const seen: Array<boolean | undefined> = [];
+    const reporter = recordingReporter();
+    const spy = (name: string, needs: string[]): Stage => {
+      const s = stage(name, needs, calls);
+      return { ...s, plan: (ctx) => (seen.push(ctx.preflight), s.plan(ctx)) };
+    };
+    const summary = await runPipeline([spy('a', []), spy('b', ['a'])], {
+      mode: 'apply',
+      reporter,
+      cleanup: cleanup(),
+    });
+    expect(calls).toEqual(['plan a', 'plan b', 'apply a', 'done a', 'apply b', 'done b']);
+    expect(seen).toEqual([true, true]);
+    expect(summary.results.map((r) => [r.stage, r.status])).toEqual([
+      ['a', 'changed'],
+      ['b', 'changed'],
+    ]);
+  });
+
+  test('a stage whose preflight refuses stops every stage before any write', async () => {
+    const calls: string[] = [];
+    const refusing: Stage = {
+      ...stage('b', ['a'], calls),
+      plan: async () => {
+        calls.push('plan b');
+        throw new Error('b: nothing was changed: drift on X');
+      },
+    };
+    const summary = await runPipeline([stage('a', [], calls), refusing, stage('c', [], calls)], {
+      mode: 'apply',
+      reporter: recordingReporter(),
+      cleanup: cleanup(),
+    });
+    expect(calls.filter((c) => c.startsWith('apply'))).toEqual([]);
+    expect(summary.ok).toBe(false);
+    expect(summary.changed).toBe(false);
+    expect(summary.results).toMatchObject([
+      { stage: 'a', status: 'skipped', reason: expect.stringContaining("the preflight of 'b' refused") },
+      { stage: 'b', status: 'failed', error: { message: 'b: nothing was changed: drift on X' } },
+      { stage: 'c', status: 'skipped' },
+    ]);
+  });
+
+  test('drift a stage reports is kept apart from its changes and flags the summary', async () => {
+    const calls: string[] = [];
+    const outcome = { changed: false, changes: [], drift: ['drift: X was edited'] };
+    const summary = await runPipeline([stage('a', [], calls, { outcome })], {
+      mode: 'plan',
+      reporter: recordingReporter(),
+      cleanup: cleanup(),
+    });
+    expect(summary.drift).toBe(true);
+    expect(summary.results[0]).toMatchObject({
+      status: 'unchanged',
+      changes: [],
+      drift: ['drift: X was edited'],
+    });
   });
 
   test.each([

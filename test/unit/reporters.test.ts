@@ -12,6 +12,7 @@ const summary: PipelineSummary = {
   durationMs: 4321,
   ok: false,
   changed: true,
+  drift: false,
   results: [
     {
       stage: 'certs',

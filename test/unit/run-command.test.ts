@@ -78,7 +78,8 @@ describe('runCommand', () => {
     expect(summary.notes).toContain(
       'Cluster reached: https://127.0.0.1:6443 (v1.32.0) via KUBECONFIG=/tmp/kc.',
     );
-    expect(calls).toEqual(['apply certs', 'apply authpolicy']);
+    // The preflight plans both first; then both apply.
+    expect(calls).toEqual(['plan certs', 'plan authpolicy', 'apply certs', 'apply authpolicy']);
   });
 
   test('explicitly selecting a stage this version lacks is an input error, before anything runs', async () => {
