@@ -1,18 +1,21 @@
 // Stage `mirror` in acr mode, end to end through the engine: GitHub OIDC -> Entra -> ARM (request bodies validated
 // against the ContainerRegistry spec), importImage by digest copying for real between two registry peers (the ARM
 // stand-in's peer import), a pull-only ACR token for the pull Secret. The destination is read back over the registry
-// API with the peer's own user: ACR's token exchange (/oauth2/exchange) has no stand-in here.
+// API as ACR's data plane serves it: the job's Entra token exchanged for an ACR refresh token (acrRegistryAuth) at the
+// ACR data-plane stand-in, whose registry the import writes to.
 import * as core from '@actions/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Inputs } from '../../src/config/input-specs.js';
 import { resolveInputs } from '../../src/config/validate-inputs.js';
 import { runCommand } from '../../src/engine/run-command.js';
+import { acrRegistryAuth } from '../../src/azure/acr-registry-auth.js';
 import { createCleanupRegistry } from '../../src/pipeline/cleanup.js';
 import { basicAuth } from '../../src/registry/auth.js';
 import { ociHttpRegistry } from '../../src/registry/oci-http.js';
 import { createMirrorStage } from '../../src/stages/mirror/mirror-stage.js';
 import { defaultMirrorPorts } from '../../src/stages/mirror/ports.js';
 import { mirrorSettings } from '../../src/stages/mirror/settings.js';
+import { startAcrDataPlane, type AcrDataPlane } from '../support/acr-data-plane/index.js';
 import { peerImportHooks } from '../support/arm/peer-import.js';
 import { pushTestImage, type PushedImage } from '../support/kube-apiserver/kubelet/test-images.js';
 import { startRegistry, type RegistryPeer } from '../support/peers/registry.js';
@@ -33,7 +36,7 @@ let sb: Sandbox;
 let az: AzureSandbox;
 let ca: TestCertificate;
 let source: RegistryPeer;
-let target: RegistryPeer;
+let acr: AcrDataPlane;
 let skopeo: Skopeo;
 let first: PushedImage;
 let defaults: Inputs;
@@ -41,18 +44,29 @@ let defaults: Inputs;
 beforeAll(async () => {
   ca = await createTestCa('Mirror ACR test CA');
   sb = await startSandbox();
-  [az, source, target, skopeo] = await Promise.all([
+  [az, source, skopeo] = await Promise.all([
     startAzureSandbox(sb.kube),
     issueLoopbackServerCert(ca).then((serverCert) =>
       startRegistry({ serverCert, username: '_json_key', password: KEY, caPem: ca.cert }),
     ),
-    issueLoopbackServerCert(ca).then((serverCert) =>
-      startRegistry({ serverCert, username: 'acr', password: 'acr-secret', caPem: ca.cert }),
-    ),
     createSkopeo(),
   ]);
+  const admin = { username: 'acr-admin', password: 'acr-admin-secret' };
+  acr = await startAcrDataPlane({
+    ca,
+    entraJwks: () => az.entra.jwks(),
+    tenantId: az.tenantId,
+    adminUser: admin,
+  });
   const imports = peerImportHooks({
-    registries: { [az.arm.seed.registryId]: target },
+    // The server-side import writes with the admin user; the stage reads back with the job's identity.
+    registries: {
+      [az.arm.seed.registryId]: {
+        host: acr.loginServer,
+        creds: `${admin.username}:${admin.password}`,
+        certDir: acr.certDir,
+      },
+    },
     sources: [source],
     skopeo,
   });
@@ -69,7 +83,7 @@ beforeAll(async () => {
   Object.assign(process.env, az.runnerEnv);
 }, 60_000);
 afterAll(async () => {
-  await Promise.all([az?.stop(), source?.stop(), target?.stop()]);
+  await Promise.all([az?.stop(), source?.stop(), acr?.close()]);
   await skopeo?.dispose();
   await sb?.stop();
 });
@@ -106,8 +120,8 @@ async function mirror(over: Partial<Inputs> = {}) {
             ca: ca.cert,
           });
           const targetAt = ociHttpRegistry(
-            new URL(`https://${target.host}`),
-            basicAuth('acr', 'acr-secret'),
+            new URL(acr.url),
+            acrRegistryAuth(await d.azure(), acr.loginServer, { ca: ca.cert }),
             { ca: ca.cert },
           );
           return createMirrorStage(d, {
@@ -136,6 +150,10 @@ describe('mirror (acr mode)', () => {
     const secret = sb.kube.store.get('secrets', 'le-acr', 'litmusedge-pull') as { type?: string } | undefined;
     expect(secret?.type).toBe('kubernetes.io/dockerconfigjson');
     expect(az.arm.requests.filter((x) => x.errorCode === 'InvalidRequestContent')).toEqual([]);
+    const exchanged = acr.requests.filter((x) => x.path === '/oauth2/exchange');
+    expect(exchanged.map((x) => [x.status, x.principal])).toEqual([
+      [200, az.entra.objectIdOf(az.tenantId, az.clientId)],
+    ]);
 
     const again = await mirror();
     expect(again.r.status, again.r.error?.message).toBe('unchanged');

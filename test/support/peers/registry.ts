@@ -1,5 +1,6 @@
-// The CNCF distribution registry (Debian's `docker-registry`, v2.8) over TLS with htpasswd (bcrypt) basic auth:
-// the sandbox's stand-in for a container registry such as ACR. One per call, each on its own port and storage.
+// The CNCF distribution registry (Debian's `docker-registry`, v2.8) over TLS with htpasswd (bcrypt) basic auth, or
+// with token auth (tokens signed by a token service the test runs, e.g. test/support/acr-data-plane): the sandbox's
+// stand-in for a container registry such as ACR. One per call, each on its own port and storage.
 import { request } from 'node:https';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,11 +13,26 @@ import { freePort } from './free-port.js';
 import { findTool } from './tools.js';
 import { waitFor } from './wait.js';
 
-export interface RegistryOptions {
+/** The distribution token-auth settings: Bearer tokens from `realm`, verified against `rootCertBundle`. */
+export interface RegistryTokenAuth {
+  /** The token endpoint named in the registry's `WWW-Authenticate` challenge. */
+  realm: string;
+  /** The token's `aud` must equal this (and the challenge names it). */
+  service: string;
+  /** The token's `iss` must equal this. */
+  issuer: string;
+  /** PEM certificates that the token signing certificate (the JWT's `x5c`) must chain to. */
+  rootCertBundle: string;
+}
+
+/** One htpasswd user, or token auth instead (then there is no user and `creds` is empty). */
+type RegistryAuthOptions =
+  | { username: string; password: string; tokenAuth?: undefined }
+  | { tokenAuth: RegistryTokenAuth; username?: undefined; password?: undefined };
+
+export type RegistryOptions = RegistryAuthOptions & {
   /** TLS server certificate (PEM, may include intermediates) and key for 127.0.0.1. */
   serverCert: { cert: string; key: string };
-  username: string;
-  password: string;
   /**
    * The CA that issued serverCert. When given, the peer offers `certDir` (a directory with ca.crt, the layout
    * skopeo's --cert-dir and containers' certs.d expect) and its readiness probe verifies the server certificate.
@@ -25,7 +41,7 @@ export interface RegistryOptions {
   /** Listen port on 127.0.0.1; default a free one. */
   port?: number;
   startTimeoutMs?: number;
-}
+};
 
 export interface RegistryPeer {
   /** https://127.0.0.1:<port> */
@@ -36,7 +52,7 @@ export interface RegistryPeer {
   readonly dir: string;
   /** A directory holding ca.crt (only when `caPem` was given). */
   readonly certDir: string | undefined;
-  /** `username:password`, for skopeo's --creds. */
+  /** `username:password`, for skopeo's --creds (empty with token auth). */
   readonly creds: string;
   /** Recent registry output (warnings and errors: log level warn). */
   log(): string;
@@ -92,7 +108,9 @@ export async function startRegistry(opts: RegistryOptions): Promise<RegistryPeer
   await mkdir(join(dir, 'storage'));
   await writeFile(certFile, opts.serverCert.cert, { mode: 0o600 });
   await writeFile(keyFile, opts.serverCert.key, { mode: 0o600 });
-  await writeFile(htpasswdFile, await bcryptHtpasswd(opts.username, opts.password), { mode: 0o600 });
+  const tokenBundleFile = join(dir, 'token-roots.pem');
+  if (opts.tokenAuth) await writeFile(tokenBundleFile, opts.tokenAuth.rootCertBundle);
+  else await writeFile(htpasswdFile, await bcryptHtpasswd(opts.username, opts.password), { mode: 0o600 });
   let certDir: string | undefined;
   if (opts.caPem !== undefined) {
     certDir = join(dir, 'certs.d');
@@ -115,7 +133,16 @@ export async function startRegistry(opts: RegistryOptions): Promise<RegistryPeer
       tls: { certificate: certFile, key: keyFile },
       headers: { 'X-Content-Type-Options': ['nosniff'] },
     },
-    auth: { htpasswd: { realm: 'litmus-sandbox-registry', path: htpasswdFile } },
+    auth: opts.tokenAuth
+      ? {
+          token: {
+            realm: opts.tokenAuth.realm,
+            service: opts.tokenAuth.service,
+            issuer: opts.tokenAuth.issuer,
+            rootcertbundle: tokenBundleFile,
+          },
+        }
+      : { htpasswd: { realm: 'litmus-sandbox-registry', path: htpasswdFile } },
   });
 
   let proc: PeerProcess | undefined;
@@ -175,7 +202,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RegistryPeer
     port,
     dir,
     certDir,
-    creds: `${opts.username}:${opts.password}`,
+    creds: opts.tokenAuth ? '' : `${opts.username}:${opts.password}`,
     log: () => running.output(),
     async stop() {
       if (stopped) return;
