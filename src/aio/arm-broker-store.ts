@@ -25,6 +25,46 @@ function specOf<S>(properties: Record<string, unknown> | undefined): S {
   return spec as S;
 }
 
+interface Page {
+  value?: ArmResource[];
+  nextLink?: string;
+}
+
+/**
+ * Every item of an ARM list, following `nextLink` page by page (a page may be empty and still have one). A nextLink
+ * is followed only on Resource Manager's own host (the pipeline would send our token to any URL) and never twice (a
+ * service answering the same page again would loop for ever).
+ */
+export async function allPages(
+  first: string,
+  what: string,
+  get: (url: string) => Promise<{ status: number; text: string }>,
+): Promise<ArmResource[]> {
+  const arm = new URL(first);
+  const items: ArmResource[] = [];
+  const seen = new Set<string>();
+  for (let url: string | undefined = first; url;) {
+    const at = new URL(url);
+    const wrong = seen.has(at.href)
+      ? 'to a page already read'
+      : at.protocol !== arm.protocol || at.host !== arm.host
+        ? `off ${arm.host}`
+        : undefined;
+    if (wrong) {
+      throw new Error(
+        `GET ${what}: Resource Manager answered with a nextLink ${wrong} (${at.origin}${at.pathname}); stopped reading the list. Retry later; if it persists, report it to Azure support`,
+      );
+    }
+    seen.add(at.href);
+    const res = await get(url);
+    if (res.status !== 200) throw new Error(`GET ${what}: HTTP ${res.status} ${res.text}`.trim());
+    const page = JSON.parse(res.text || '{}') as Page;
+    items.push(...(page.value ?? []));
+    url = page.nextLink;
+  }
+  return items;
+}
+
 export interface ArmBrokerLocation {
   subscriptionId: string;
   resourceGroup: string;
@@ -76,21 +116,13 @@ export async function armBrokerStore(
     },
     async list<S>(kind: BrokerResourceKind) {
       // The generic client has no list for child collections: GET the collection through its own pipeline.
-      const items: Array<Stored<S>> = [];
-      let url: string | undefined =
-        `${azure.resourceManager.replace(/\/+$/, '')}${brokerId}/${COLLECTION[kind]}?api-version=${IOT_OPERATIONS_API_VERSION}`;
-      while (url) {
+      const collection = `${brokerId}/${COLLECTION[kind]}`;
+      const first = `${azure.resourceManager.replace(/\/+$/, '')}${collection}?api-version=${IOT_OPERATIONS_API_VERSION}`;
+      const pages = await allPages(first, collection, async (url) => {
         const res = await client.sendRequest(createPipelineRequest({ url, method: 'GET' }));
-        if (res.status !== 200) {
-          throw new Error(
-            `GET ${brokerId}/${COLLECTION[kind]}: HTTP ${res.status} ${res.bodyAsText ?? ''}`.trim(),
-          );
-        }
-        const page = JSON.parse(res.bodyAsText ?? '{}') as { value?: ArmResource[]; nextLink?: string };
-        items.push(...(page.value ?? []).map((r) => toStored<S>(r)));
-        url = page.nextLink;
-      }
-      return items;
+        return { status: res.status, text: res.bodyAsText ?? '' };
+      });
+      return pages.map((r) => toStored<S>(r));
     },
     async put<S>(kind: BrokerResourceKind, name: string, spec: S, previous?: Stored<S>) {
       const loc = (previous?.raw as ArmResource | undefined)?.extendedLocation ?? (await location());

@@ -23,6 +23,8 @@ import {
   staticCredential,
 } from '../support/arm/client-options.js';
 import { REPO_ROOT } from '../support/arm/specs.js';
+import type { AzureAccess } from '../../src/azure/azure-access.js';
+import { allPages, armBrokerStore } from '../../src/aio/arm-broker-store.js';
 import { startEntraStandIn } from '../support/identity/index.js';
 import type { EntraStandIn } from '../support/identity/index.js';
 import { createTestCa } from '../support/test-pki.js';
@@ -100,8 +102,18 @@ describe('seeded world (every GET answer validated against the spec)', () => {
   test('AIO instance, broker, default listener and authentication look like DESIGN.md §2', async () => {
     const instance = await rm.resources.getById(arm.seed.instanceId, IOTOPS_API_VERSION);
     expect(instance.extendedLocation).toEqual({ name: arm.seed.customLocationId, type: 'CustomLocation' });
+    // As rich as Azure's answers: seeded from the official examples' GET bodies.
+    expect(instance.identity).toMatchObject({ type: 'None' });
+    expect(instance.properties).toHaveProperty('features');
     const broker = await rm.resources.getById(arm.seed.brokerId, IOTOPS_API_VERSION);
     expect(broker.name).toBe('default');
+    expect(broker.properties).toMatchObject({
+      memoryProfile: 'Medium',
+      cardinality: { frontend: { replicas: 2, workers: 2 } },
+      advanced: { encryptInternalTraffic: 'Enabled' },
+      diagnostics: { logs: { level: 'info' } },
+      diskBackedMessageBuffer: { maxSize: '500M' },
+    });
 
     const listener = await rm.resources.getById(arm.seed.listenerId, IOTOPS_API_VERSION);
     expect(listener.properties).toMatchObject({
@@ -127,13 +139,25 @@ describe('seeded world (every GET answer validated against the spec)', () => {
     const registry = await acr.registries.get(arm.seed.resourceGroup, arm.seed.registryName);
     expect(registry.loginServer).toBe(arm.seed.loginServer);
     expect(registry.sku.name).toBe('Premium');
+    expect(registry).toMatchObject({
+      policies: { exportPolicy: { status: 'enabled' } },
+      networkRuleSet: { defaultAction: 'Allow' },
+      roleAssignmentMode: 'LegacyRegistryPermissions',
+    });
 
     const cluster = await httpsJson(`${arm.url}${arm.seed.clusterId}?api-version=2024-01-01`, {
       caPem: ca.cert,
       token: token(),
     });
     expect(cluster.status).toBe(200);
-    expect(cluster.body).toMatchObject({ properties: { connectivityStatus: 'Connected' } });
+    expect(cluster.body).toMatchObject({
+      properties: {
+        connectivityStatus: 'Connected',
+        distribution: 'k3s',
+        aadProfile: { enableAzureRBAC: true, tenantID: arm.seed.tenantId },
+        arcAgentProfile: { agentAutoUpgrade: 'Enabled' },
+      },
+    });
     const cl = await httpsJson(`${arm.url}${arm.seed.customLocationId}?api-version=2021-08-15`, {
       caPem: ca.cert,
       token: token(),
@@ -567,6 +591,208 @@ describe('IoT Operations through the generic resource client', () => {
         changes.push({ kind, name, resource, change });
       };
     }
+  });
+});
+
+describe('what Azure adds: server-side defaults (on by default)', () => {
+  test('a listener PUT without serviceName, serviceType or a port protocol comes back with them', async () => {
+    const id = `${arm.seed.brokerId}/listeners/bare`;
+    const put = await rm.resources.beginCreateOrUpdateByIdAndWait(
+      id,
+      IOTOPS_API_VERSION,
+      { extendedLocation: arm.seed.extendedLocation, properties: { ports: [{ port: 19883 }] } },
+      FAST,
+    );
+    const got = await rm.resources.getById(id, IOTOPS_API_VERSION);
+    for (const r of [put, got]) {
+      expect(r.properties).toEqual({
+        serviceName: 'aio-broker',
+        serviceType: 'ClusterIp',
+        ports: [{ port: 19883, protocol: 'Mqtt' }],
+        provisioningState: 'Succeeded',
+        healthState: 'Available',
+      });
+    }
+    await rm.resources.beginDeleteByIdAndWait(id, IOTOPS_API_VERSION, FAST);
+  });
+
+  test("an authorization's cache and a rule's empty lists are filled in; what was sent is kept", async () => {
+    const id = `${arm.seed.brokerId}/authorizations/bare`;
+    const got = await rm.resources.beginCreateOrUpdateByIdAndWait(
+      id,
+      IOTOPS_API_VERSION,
+      {
+        extendedLocation: arm.seed.extendedLocation,
+        properties: {
+          authorizationPolicies: {
+            rules: [{ principals: { clientIds: ['c1'] }, brokerResources: [{ method: 'Connect' }] }],
+          },
+        },
+      },
+      FAST,
+    );
+    expect(got.properties).toMatchObject({
+      authorizationPolicies: {
+        cache: 'Enabled',
+        rules: [
+          {
+            principals: { clientIds: ['c1'], attributes: [], usernames: [] },
+            brokerResources: [{ method: 'Connect', clientIds: [], topics: [] }],
+          },
+        ],
+      },
+    });
+    await rm.resources.beginDeleteByIdAndWait(id, IOTOPS_API_VERSION, FAST);
+  });
+
+  test('serverDefaults: false stores exactly what was sent', async () => {
+    const plain = await startArmStandIn({ ca, auth: { jwks: () => entra.jwks() }, serverDefaults: false });
+    try {
+      const client = new ResourceManagementClient(
+        staticCredential(() => token()),
+        plain.seed.subscriptionId,
+        resourcesClientOptions(plain.url, ca.cert),
+      );
+      const got = await client.resources.beginCreateOrUpdateByIdAndWait(
+        `${plain.seed.brokerId}/listeners/bare`,
+        IOTOPS_API_VERSION,
+        { extendedLocation: plain.seed.extendedLocation, properties: { ports: [{ port: 19883 }] } },
+        FAST,
+      );
+      expect(got.properties).toEqual({
+        ports: [{ port: 19883 }],
+        provisioningState: 'Succeeded',
+        healthState: 'Available',
+      });
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
+describe('paging (on by default: one item per page, every full page with a nextLink)', () => {
+  test('the ACR SDK follows the nextLinks page by page, down to the empty last page', async () => {
+    expect(arm.settings).toEqual({ serverDefaults: true, pageSize: 1 });
+    const rg = arm.seed.resourceGroup;
+    const reg = arm.seed.registryName;
+    const names = ['page-a', 'page-b', 'page-c'];
+    for (const n of names) {
+      await acr.scopeMaps.beginCreateAndWait(
+        rg,
+        reg,
+        n,
+        { actions: [`repositories/${n}/content/read`] },
+        FAST,
+      );
+    }
+    const since = arm.requests.length;
+    const pages: string[][] = [];
+    for await (const page of acr.scopeMaps.list(rg, reg).byPage()) pages.push(page.map((m) => m.name!));
+    expect(pages).toEqual([['page-a'], ['page-b'], ['page-c'], []]);
+    expect(arm.requests.slice(since).map((r) => `${r.method} ${r.status} ${r.kind}`)).toEqual(
+      Array(4).fill('GET 200 list'),
+    );
+    for (const n of names) await acr.scopeMaps.beginDeleteAndWait(rg, reg, n, FAST);
+  });
+
+  test('a nextLink is an absolute URL on the stand-in with api-version and an opaque $skiptoken', async () => {
+    const res = await httpsJson(
+      `${arm.url}${arm.seed.brokerId}/listeners?api-version=${IOTOPS_API_VERSION}`,
+      {
+        caPem: ca.cert,
+        token: token(),
+      },
+    );
+    const next = new URL((res.body as { nextLink: string }).nextLink);
+    expect(`${next.origin}${next.pathname}`).toBe(`${arm.url}${arm.seed.brokerId}/listeners`);
+    expect(next.searchParams.get('api-version')).toBe(IOTOPS_API_VERSION);
+    expect(next.searchParams.get('$skiptoken')).toMatch(/^[A-Za-z0-9_-]+$/);
+    const bad = await httpsJson(
+      `${arm.url}${arm.seed.brokerId}/listeners?api-version=${IOTOPS_API_VERSION}&%24skiptoken=nope`,
+      {
+        caPem: ca.cert,
+        token: token(),
+      },
+    );
+    expect(bad.status).toBe(400);
+    expect((bad.body as { error: { code: string } }).error.code).toBe('InvalidSkipToken');
+  });
+
+  test("the product's ARM broker store reads every page (two for the one default listener)", async () => {
+    const azure: AzureAccess = {
+      credential: staticCredential(() => token()),
+      describe: 'test',
+      resourceManager: arm.url,
+      clientOptions: resourcesClientOptions(arm.url, ca.cert),
+    };
+    const store = await armBrokerStore(azure, {
+      subscriptionId: arm.seed.subscriptionId,
+      resourceGroup: arm.seed.resourceGroup,
+      instance: arm.seed.instanceName,
+      broker: arm.seed.brokerName,
+    });
+    const since = arm.requests.length;
+    const listeners = await store.list('listener');
+    expect(listeners.map((l) => l.name)).toEqual(['default']);
+    const gets = arm.requests.slice(since).filter((r) => r.path.endsWith('/listeners'));
+    expect(gets.map((r) => r.status)).toEqual([200, 200]);
+  });
+
+  test("the product's store follows nextLinks only on Resource Manager's host, and never the same page twice", async () => {
+    const first = 'https://arm.example/x?api-version=1';
+    const pages: Record<string, string> = {
+      [first]: JSON.stringify({
+        value: [{ name: 'a' }],
+        nextLink: 'https://arm.example/x?api-version=1&%24skiptoken=2',
+      }),
+      'https://arm.example/x?api-version=1&%24skiptoken=2': JSON.stringify({ value: [], nextLink: first }),
+    };
+    const get = (url: string) => Promise.resolve({ status: 200, text: pages[url] ?? '{}' });
+    await expect(allPages(first, 'x', get)).rejects.toThrow('a nextLink to a page already read');
+    pages[first] = JSON.stringify({ value: [], nextLink: 'https://elsewhere.example/x' });
+    await expect(allPages(first, 'x', get)).rejects.toThrow('a nextLink off arm.example');
+  });
+});
+
+describe('operations the stand-in does not offer answer as ARM does', () => {
+  test.each([
+    [
+      'PUT a broker (even with a body the spec rejects)',
+      'PUT',
+      () => arm.seed.brokerId,
+      405,
+      'MethodNotAllowed',
+    ],
+    [
+      'list the instances of a resource group',
+      'GET',
+      () => `${arm.seed.resourceGroupId}/providers/Microsoft.IoTOperations/instances`,
+      405,
+      'MethodNotAllowed',
+    ],
+    [
+      'list the operations of a provider',
+      'GET',
+      () => '/providers/Microsoft.IoTOperations/operations',
+      404,
+      'InvalidResourceType',
+    ],
+    [
+      'a type the provider does not have',
+      'GET',
+      () => `${arm.seed.instanceId}/dataflowProfiles/x`,
+      404,
+      'InvalidResourceType',
+    ],
+  ])('%s', async (_what, method, path, status, code) => {
+    const res = await httpsJson(`${arm.url}${path()}?api-version=${IOTOPS_API_VERSION}`, {
+      method,
+      caPem: ca.cert,
+      token: token(),
+      ...(method === 'PUT' ? { body: { properties: { memoryProfile: 'Gigantic' } } } : {}),
+    });
+    expect(res.status).toBe(status);
+    expect(res.body).toEqual({ error: { code, message: expect.any(String) } });
   });
 });
 

@@ -1,5 +1,6 @@
-// Generic ARM resource behaviour shared by every provider: GET, list, asynchronous PUT (201/200 + Azure-AsyncOperation,
-// provisioningState Accepted → Provisioning/Updating → Succeeded/Failed) and asynchronous DELETE (202 + Location).
+// Generic ARM resource behaviour shared by every provider: GET, paged list, asynchronous PUT (201/200 +
+// Azure-AsyncOperation, provisioningState Accepted → Provisioning/Updating → Succeeded/Failed) and asynchronous DELETE
+// (202 + Location).
 import { armErrors } from './errors.js';
 import { fullType } from './ids.js';
 import type { ArmResource } from './store.js';
@@ -37,9 +38,30 @@ export function handleGet(ctx: RequestContext): HandlerResult {
   return { status: 200, body: resource };
 }
 
+/** Where a page starts: the offset carried (opaquely, base64url) by the `$skiptoken` of a nextLink. */
+function pageStart(ctx: RequestContext): number {
+  const token = ctx.url.searchParams.get('$skiptoken');
+  if (token === null) return 0;
+  const m = /^offset:(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
+  if (!m) throw armErrors.invalidSkipToken(token);
+  return Number(m[1]);
+}
+
+/**
+ * A list answers one page of `ctx.pageSize` items. As many resource providers do, every full page carries a
+ * `nextLink` (the same URL with a `$skiptoken`), even when the page it points to turns out empty.
+ */
 export function handleList(ctx: RequestContext): HandlerResult {
   requireParent(ctx);
-  return { status: 200, body: { value: ctx.store.children(ctx.id, ctx.path.trailing!) } };
+  const all = ctx.store.children(ctx.id, ctx.path.trailing!);
+  if (ctx.pageSize <= 0) return { status: 200, body: { value: all } };
+  const start = pageStart(ctx);
+  const value = all.slice(start, start + ctx.pageSize);
+  if (value.length < ctx.pageSize) return { status: 200, body: { value } };
+  const next = new URL(`${ctx.origin}${ctx.url.pathname}`);
+  next.searchParams.set('api-version', ctx.apiVersion);
+  next.searchParams.set('$skiptoken', Buffer.from(`offset:${start + value.length}`).toString('base64url'));
+  return { status: 200, body: { value, nextLink: next.toString() } };
 }
 
 function systemData(ctx: RequestContext, existing: ArmResource | undefined): Record<string, unknown> {

@@ -127,6 +127,12 @@ export const armErrors = {
     new ArmError(400, 'InvalidResourceNamespace', `The resource namespace '${namespace}' is invalid.`),
   methodNotAllowed: (method: string) =>
     new ArmError(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'.`),
+  invalidSkipToken: (token: string) =>
+    new ArmError(
+      400,
+      'InvalidSkipToken',
+      `The skip token '${token}' is invalid: use the nextLink of the previous page.`,
+    ),
   invalidJson: (why: string) =>
     new ArmError(
       400,

@@ -9,8 +9,14 @@ export { EXTENDED_LOCATION_API_VERSION, KUBERNETES_API_VERSION } from './provide
 export { IOTOPS_API_VERSION, IOTOPS_NAMESPACE } from './providers/iotops.js';
 export { AIO_ISSUER, DEFAULT_SEED, DEFAULT_SUBSCRIPTION_ID, DEFAULT_TENANT_ID } from './seed.js';
 export type { SeedInfo, SeedOptions } from './seed.js';
-export { startArmStandIn } from './server.js';
-export type { ArmRequestRecord, ArmStandIn, ArmStandInOptions, ResponseIssueRecord } from './server.js';
+export { standInOperations, startArmStandIn } from './server.js';
+export type {
+  ArmRequestRecord,
+  ArmStandIn,
+  ArmStandInOptions,
+  ImplementedOperation,
+  ResponseIssueRecord,
+} from './server.js';
 export { defaultSpecsDir, resolveSpecsDir, SPECS_DIR_ENV, SpecsNotFoundError } from './specs.js';
 export type { ArmResource } from './store.js';
 export type {
@@ -20,5 +26,7 @@ export type {
   IotOpsChangeHook,
   IotOpsKind,
 } from './types.js';
+export { exampleFile, SpecIndex } from './spec-index.js';
+export type { SpecOperation } from './spec-index.js';
 export { loadSpecValidator } from './validator.js';
 export type { SpecIssue, SpecValidator } from './validator.js';

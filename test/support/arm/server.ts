@@ -1,7 +1,9 @@
 // The ARM front door: HTTPS on loopback, and for every request in order: injected faults, bearer-token
-// authentication, path/api-version/subscription/resource-group resolution, authorization, JSON parsing, request
-// validation against the OpenAPI specs (oav), the provider's handler, then validation of the stand-in's own answer
-// (a drift from the spec is a loud 500, recorded in `responseIssues`). Async-operation monitors are served here too.
+// authentication, path/api-version/subscription/resource-group resolution (an operation the stand-in does not offer
+// answers with ARM's own error: InvalidResourceType or MethodNotAllowed), authorization, JSON parsing, request
+// validation against the OpenAPI specs (oav), the server-side defaults of a PUT, the provider's handler, then
+// validation of the stand-in's own answer (a drift from the spec is a loud 500, recorded in `responseIssues`).
+// Async-operation monitors are served here too. Lists are paged (`pageSize`), as Azure's are.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
@@ -21,7 +23,7 @@ import type { LroSettings } from './lro.js';
 import { acrTypes } from './providers/acr.js';
 import { arcTypes } from './providers/arc.js';
 import { iotOpsTypes } from './providers/iotops.js';
-import { checkSeed, seedStore } from './seed.js';
+import { checkSeed, DEFAULT_SEED, seedStore } from './seed.js';
 import { collapseSlashes, errorResult, header, lowerHeaders, send } from './respond.js';
 import type { SeedInfo, SeedOptions } from './seed.js';
 import { ArmStore } from './store.js';
@@ -47,6 +49,22 @@ export interface ArmStandInOptions extends ProviderHooks {
   faults?: FaultPlan;
   /** Who may do what; default everyone everything. `action` is e.g. `Microsoft.IoTOperations/instances/brokers/listeners/write`. */
   authorize?: AuthorizeHook;
+  /**
+   * Store what Azure stores for a PUT: the spec's defaults filled in (a port's `protocol`, an authorization's
+   * `cache`, ...) and what the provider adds (a listener's `serviceName`). Default true.
+   */
+  serverDefaults?: boolean;
+  /**
+   * Items per list page; every full page carries a nextLink (so with the default 1, even a single listener takes two
+   * pages). 0 answers every list in one page.
+   */
+  pageSize?: number;
+}
+
+/** An operation the stand-in serves: method and path template (`{}` for each name). */
+export interface ImplementedOperation {
+  method: string;
+  path: string;
 }
 
 export interface ArmRequestRecord {
@@ -87,6 +105,8 @@ export interface ArmStandIn {
   readonly ignoredRequestIssues: SpecIssue[];
   /** Hooks can be changed while running (e.g. wire onIotOpsChange after start). */
   hooks: ProviderHooks;
+  /** Server-side defaults and page size in force (see ArmStandInOptions). */
+  readonly settings: { serverDefaults: boolean; pageSize: number };
   /** `repo:tag` → digest of a registry (default the seeded one). */
   registryContent(registryName?: string): Record<string, string>;
   setRegistryTag(repoTag: string, digest: string, registryName?: string): void;
@@ -100,7 +120,7 @@ export async function startArmStandIn(options: ArmStandInOptions): Promise<ArmSt
   const ca = options.ca ?? (await createTestCa('ARM stand-in CA'));
   const serverCert = await issueLoopbackServerCert(ca);
   const store = new ArmStore();
-  const seed = seedStore(store, options.seed);
+  const seed = seedStore(store, validator.specsDir, options.seed);
   const lro = new LroTracker({ pollsBeforeDone: 1, retryAfterSeconds: 0, ...options.lro });
   const faults = options.faults ?? createFaultPlan();
   const hooks: ProviderHooks = {
@@ -109,11 +129,8 @@ export async function startArmStandIn(options: ArmStandInOptions): Promise<ArmSt
     targetTagExists: options.targetTagExists,
     clusterKubeconfig: options.clusterKubeconfig,
   };
-  const types: ResourceTypeDef[] = [
-    ...iotOpsTypes(seed.location),
-    ...acrTypes(seed.location),
-    ...arcTypes(seed.location),
-  ];
+  const types = resourceTypes(seed.location);
+  const settings = { serverDefaults: options.serverDefaults ?? true, pageSize: options.pageSize ?? 1 };
   const requests: ArmRequestRecord[] = [];
   const responseIssues: ResponseIssueRecord[] = [];
   const ignoredRequestIssues: SpecIssue[] = [];
@@ -258,22 +275,19 @@ export async function startArmStandIn(options: ArmStandInOptions): Promise<ArmSt
     principal: Principal,
     record: ArmRequestRecord,
   ): Promise<{ result: HandlerResult; validated?: { url: string; method: string } }> {
-    const path = parseArmPath(url.pathname);
-    if (!path) throw new ArmError(404, 'NotFound', `The requested path '${url.pathname}' is not supported.`);
     const apiVersion = url.searchParams.get('api-version');
     if (!apiVersion) throw armErrors.missingApiVersion();
+    const path = parseArmPath(url.pathname);
+    if (!path) throw notOffered(url.pathname, method, apiVersion); // tenant-level, e.g. .../operations
     const sub = store.subscription(path.subscriptionId);
     if (!sub) throw armErrors.subscriptionNotFound(path.subscriptionId);
     checkTenant(principal, sub.tenantId);
-    if (!path.resourceGroup || !path.namespace || path.pairs.length === 0) {
-      throw new ArmError(
-        404,
-        'NotFound',
-        `The requested path '${url.pathname}' is not supported by the stand-in.`,
-      );
-    }
-    if (!store.resourceGroup(path.subscriptionId, path.resourceGroup)) {
+    if (path.resourceGroup && !store.resourceGroup(path.subscriptionId, path.resourceGroup)) {
       throw armErrors.resourceGroupNotFound(path.resourceGroup);
+    }
+    // Lists across a subscription or a resource group are not offered.
+    if (!path.resourceGroup || !path.namespace || path.pairs.length === 0) {
+      throw notOffered(url.pathname, method, apiVersion);
     }
     const { def, kind, id } = resolveTarget(path, method, apiVersion);
     record.kind = kind;
@@ -315,6 +329,9 @@ export async function startArmStandIn(options: ArmStandInOptions): Promise<ArmSt
     if (check.issues.length > 0) {
       return { result: errorResult(armErrors.specViolation(check.issues)), validated: { url: full, method } };
     }
+    if (method === 'PUT' && settings.serverDefaults && check.operationId && check.apiVersion) {
+      body = validator.withDefaults(check.apiVersion, check.operationId, body);
+    }
 
     const lroFault = faults.take({ method, url: url.pathname }, ['lro-failed']);
     const ctx: RequestContext = {
@@ -331,6 +348,9 @@ export async function startArmStandIn(options: ArmStandInOptions): Promise<ArmSt
       def,
       id,
       req,
+      ...(check.operationId ? { operationId: check.operationId } : {}),
+      serverDefaults: settings.serverDefaults,
+      pageSize: settings.pageSize,
       ...(lroFault?.kind === 'lro-failed'
         ? { lroFailure: { code: lroFault.code, message: lroFault.message } }
         : {}),
@@ -357,18 +377,32 @@ export async function startArmStandIn(options: ArmStandInOptions): Promise<ArmSt
       throw armErrors.invalidResourceNamespace(ns);
     }
     if (path.trailing) {
-      const listDef = method === 'GET' ? findType(ns, [...chain, path.trailing]) : undefined;
-      if (listDef?.list) return { def: listDef, kind: 'list', id };
+      const listDef = findType(ns, [...chain, path.trailing]);
+      if (listDef?.list && method === 'GET') return { def: listDef, kind: 'list', id };
       const owner = findType(ns, chain);
-      if (owner?.actions?.[path.trailing.toLowerCase()]) {
-        if (method !== 'POST') throw armErrors.methodNotAllowed(method);
+      if (owner?.actions?.[path.trailing.toLowerCase()] && method === 'POST') {
         return { def: owner, kind: 'action', id };
       }
+      if (listDef || owner?.actions?.[path.trailing.toLowerCase()]) throw armErrors.methodNotAllowed(method);
       throw armErrors.invalidResourceType([...chain, path.trailing].join('/'), ns, apiVersion);
     }
     const def = findType(ns, chain);
     if (!def) throw armErrors.invalidResourceType(chain.join('/'), ns, apiVersion);
+    const offered = { GET: def.get, PUT: def.put, PATCH: def.patch, DELETE: def.delete }[method];
+    if (!offered) throw armErrors.methodNotAllowed(method);
     return { def, kind: 'resource', id };
+  }
+
+  /** ARM's answer for an operation the stand-in does not offer: a known type → 405, else InvalidResourceType. */
+  function notOffered(pathname: string, method: string, apiVersion: string): ArmError {
+    const rest = pathname.split(/\/providers\//i).pop() ?? '';
+    const [ns = '', ...segs] = rest.split('/').filter((x) => x !== '');
+    if (!types.some((t) => t.namespace.toLowerCase() === ns.toLowerCase())) {
+      return armErrors.invalidResourceNamespace(ns);
+    }
+    const chain = segs.filter((_, i) => i % 2 === 0);
+    if (findType(ns, chain)) return armErrors.methodNotAllowed(method);
+    return armErrors.invalidResourceType(chain.join('/'), ns, apiVersion);
   }
 
   async function dispatch(ctx: RequestContext, kind: string): Promise<HandlerResult> {
@@ -410,12 +444,38 @@ export async function startArmStandIn(options: ArmStandInOptions): Promise<ArmSt
     responseIssues,
     ignoredRequestIssues,
     hooks,
+    settings,
     registryContent: (name) => Object.fromEntries(store.registryContent(registryId(name))),
     setRegistryTag: (repoTag, digest, name) => {
       store.registryContent(registryId(name)).set(repoTag, digest);
     },
     close: () => closeServer(server),
   };
+}
+
+/** Every resource type the stand-in serves, with what it offers on each. */
+function resourceTypes(location: string): ResourceTypeDef[] {
+  return [...iotOpsTypes(location), ...acrTypes(location), ...arcTypes(location)];
+}
+
+/** What the stand-in implements (the same for every seed); anything else answers InvalidResourceType or 405. */
+export function standInOperations(): ImplementedOperation[] {
+  return implementedOperations(resourceTypes(DEFAULT_SEED.location));
+}
+
+function implementedOperations(types: ResourceTypeDef[]): ImplementedOperation[] {
+  const out: ImplementedOperation[] = [];
+  for (const t of types) {
+    const collection = `/subscriptions/{}/resourceGroups/{}/providers/${t.namespace}/${t.types.join('/{}/')}`;
+    const item = `${collection}/{}`;
+    if (t.get) out.push({ method: 'GET', path: item });
+    if (t.list && t.types.length > 1) out.push({ method: 'GET', path: collection });
+    if (t.put) out.push({ method: 'PUT', path: item });
+    if (t.patch) out.push({ method: 'PATCH', path: item });
+    if (t.delete) out.push({ method: 'DELETE', path: item });
+    for (const a of Object.keys(t.actions ?? {})) out.push({ method: 'POST', path: `${item}/${a}` });
+  }
+  return out;
 }
 
 function authAction(def: ResourceTypeDef, kind: string, method: string, path: ArmPath): string {

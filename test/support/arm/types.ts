@@ -74,6 +74,12 @@ export interface RequestContext {
   id: string;
   /** Set when an injected `lro-failed` fault matched this request. */
   lroFailure?: OperationError;
+  /** The spec's operationId for this request (from oav). */
+  operationId?: string;
+  /** Fill in what the service adds on a PUT (see defaults.ts and the providers' `build`). */
+  serverDefaults: boolean;
+  /** Items per list page (0: one page with everything). */
+  pageSize: number;
   req: IncomingMessage;
 }
 

@@ -3,7 +3,9 @@
 // second), so the promise is cached. oav is imported lazily so nothing pays for it until a stand-in starts.
 import type * as Oav from 'oav';
 import type { LiveValidationIssue, LiveValidator } from 'oav';
-import { SpecIndex } from './enums.js';
+import { withSpecDefaults } from './defaults.js';
+import { enumIssues } from './enums.js';
+import { SpecIndex } from './spec-index.js';
 import { resolveSpecsDir } from './specs.js';
 
 export interface SpecIssue {
@@ -38,6 +40,10 @@ export interface SpecValidator {
   readonly initMs: number;
   /** The spec files oav loaded. */
   readonly swaggerFiles: string[];
+  /** The same specs as plain JSON: operations, their examples, body schemas. */
+  readonly index: SpecIndex;
+  /** The body as the service stores it: the schema's defaults filled in (see defaults.ts). */
+  withDefaults(apiVersion: string, operationId: string, body: unknown): unknown;
   validateRequest(req: LiveHttp): Promise<RequestValidation>;
   validateResponse(
     req: { url: string; method: string },
@@ -90,6 +96,8 @@ async function createSpecValidator(specsDir: string): Promise<SpecValidator> {
     specsDir,
     initMs,
     swaggerFiles: [...live.swaggerList],
+    index,
+    withDefaults: (apiVersion, operationId, body) => withSpecDefaults(index, apiVersion, operationId, body),
     async validateRequest(req) {
       const result = await live.validateLiveRequest({
         url: req.url,
@@ -105,7 +113,7 @@ async function createSpecValidator(specsDir: string): Promise<SpecValidator> {
       const issues = all.filter((i) => !TOLERATED_REQUEST_CODES.has(i.code));
       const ignored = all.filter((i) => TOLERATED_REQUEST_CODES.has(i.code));
       if (operationId && apiVersion) {
-        for (const e of index.checkRequestBody(apiVersion, operationId, req.body)) {
+        for (const e of enumIssues(index, apiVersion, operationId, req.body)) {
           issues.push({
             code: 'ENUM_MISMATCH',
             message: `No enum match for: ${e.value}; allowed values: ${e.allowed.join(', ')}`,
