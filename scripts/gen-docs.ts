@@ -33,7 +33,12 @@ export function actionYml(): string {
     inputs: Object.fromEntries(
       INPUT_SPECS.map((s) => [
         s.name,
-        { description: `${s.description}${s.default ? ` Default: \`${s.default}\`.` : ''}`, required: false },
+        {
+          description: `${s.description}${s.default ? ` Default: \`${s.default}\`.` : ''}`,
+          required: false,
+          // Only for values the workflow alone knows (the token); see InputDefinition.actionDefault.
+          ...(s.actionDefault ? { default: s.actionDefault } : {}),
+        },
       ]),
     ),
     outputs: Object.fromEntries(OUTPUT_SPECS.map((o) => [o.name, { description: o.description }])),
@@ -48,7 +53,7 @@ export function readmeTables(): string {
   const lines = ['| Input | Description | Default | Example |', '| --- | --- | --- | --- |'];
   for (const s of INPUT_SPECS) {
     lines.push(
-      `| \`${s.name}\`${s.secret ? ' (secret)' : ''} | ${cell(s.description)} | ${s.default ? `\`${s.default}\`` : '—'} | \`${cell(s.example)}\` |`,
+      `| \`${s.name}\`${s.secret ? ' (secret)' : ''} | ${cell(s.description)} | ${s.default ? `\`${s.default}\`` : s.actionDefault ? `\`${s.actionDefault}\` (action)` : '—'} | \`${cell(s.example)}\` |`,
     );
   }
   lines.push('', '| Output | Description |', '| --- | --- |');

@@ -1,4 +1,5 @@
 // The CLI: same inputs, same engine as the action, a terminal reporter, and cleanup before exit.
+import { checkCertsReport } from '../check-certs/report.js';
 import { runCleanup } from '../cleanup/run-cleanup.js';
 import { COMMANDS } from '../config/catalog.js';
 import { formatProblem, InputError } from '../config/input-error.js';
@@ -70,6 +71,9 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       // Inside a GitHub Actions job the CLI can use the job's OIDC token too (same protocol as the action).
       getIdToken: async (audience) => (await import('@actions/core')).getIDToken(audience),
     });
+    // check-certs: the certificates, fewest days left first, after the table of rows.
+    const report = args.json ? undefined : checkCertsReport(summary);
+    if (report) deps.out.write(report.text);
     return summary.ok ? 0 : 1;
   } catch (e) {
     if (e instanceof InputError) {

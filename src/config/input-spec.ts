@@ -12,6 +12,11 @@ export interface InputDefinition<S extends z.ZodMiniType = z.ZodMiniType> {
   example: string;
   /** Secret values are masked in logs and never quoted in an error. */
   secret?: boolean;
+  /**
+   * A default only action.yml applies, for a value only the workflow knows (`${{ github.token }}`). Used for inputs
+   * a config file has no business setting: an action.yml default overrides the config file.
+   */
+  actionDefault?: string;
   schema: S;
 }
 

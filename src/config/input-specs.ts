@@ -5,6 +5,7 @@ import type { InputSpec } from './input-spec.js';
 import { AUTHPOLICY_INPUTS } from './inputs-authpolicy.js';
 import { AZURE_INPUTS } from './inputs-azure.js';
 import { CERTS_INPUTS } from './inputs-certs.js';
+import { CHECK_CERTS_INPUTS, CHECK_CERTS_OUTPUTS } from './inputs-check-certs.js';
 import { CLUSTER_ACCESS_INPUTS } from './inputs-cluster-access.js';
 import { CLUSTER_INPUTS } from './inputs-cluster.js';
 import { CORE_INPUTS } from './inputs-core.js';
@@ -20,6 +21,7 @@ const ALL_INPUTS = {
   ...CERTS_INPUTS,
   ...AUTHPOLICY_INPUTS,
   ...SMOKE_INPUTS,
+  ...CHECK_CERTS_INPUTS,
 };
 
 export const INPUT_SPECS: readonly InputSpec[] = Object.entries(ALL_INPUTS).map(([name, d]) => ({
@@ -89,6 +91,7 @@ export const OUTPUT_SPECS: readonly OutputSpec[] = [
     name: 'broker-ca-sha256',
     description: "certs: SHA-256 fingerprint of the AIO broker's CA (empty when its ConfigMap is missing).",
   },
+  ...CHECK_CERTS_OUTPUTS,
 ];
 
 export function specByName(name: string): InputSpec | undefined {

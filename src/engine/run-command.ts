@@ -40,7 +40,10 @@ export { PreflightError };
 const unavailable = (_stage: string): string => `not available in litmus-aio-action ${VERSION} yet`;
 
 export async function runCommand(inputs: Inputs, deps: EngineDeps): Promise<PipelineSummary> {
-  if (inputs.command === 'check-certs' || inputs.command === 'upgrade') {
+  if (inputs.command === 'check-certs') {
+    return (await import('../check-certs/run.js')).runCheckCerts(inputs, deps);
+  }
+  if (inputs.command === 'upgrade') {
     throw new PreflightError(
       `Command '${inputs.command}' is not available in litmus-aio-action ${VERSION} yet. Use 'run' or 'plan'.`,
     );

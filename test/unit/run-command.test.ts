@@ -141,7 +141,7 @@ describe('runCommand', () => {
     expect(summary.changed).toBe(false);
   });
 
-  test.each(['check-certs', 'upgrade'] as const)(
+  test.each(['upgrade'] as const)(
     '%s says plainly it is not available yet',
     async (command) => {
       await expect(runCommand(inputs({ command }), deps([], reachable))).rejects.toThrow(

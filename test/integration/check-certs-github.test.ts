@@ -1,0 +1,124 @@
+// check-certs' GitHub issue, kept through @actions/github's Octokit against the GitHub REST stand-in: the open ->
+// update -> close cycle, pagination, pull requests ignored, a lagging list (the duplicate it causes is closed in
+// the same run), transient faults retried, a spent rate limit and a refused token explained.
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import {
+  GithubIssueError,
+  syncIssue,
+  type IssueRepo,
+  type IssueRequest,
+} from '../../src/check-certs/github-issues.js';
+import { issueMarker } from '../../src/check-certs/issue.js';
+import { silentLogger } from '../../src/pipeline/logger.js';
+import { startGithubStandIn, type GithubStandIn } from '../support/github/server.js';
+
+const REPO = 'contoso/edge-sites';
+const TOKEN = 'ghs_standin_token_2';
+let gh: GithubStandIn;
+let repo: IssueRepo;
+
+beforeEach(async () => {
+  gh = await startGithubStandIn({ tokens: [TOKEN], repos: [REPO] });
+  repo = {
+    owner: 'contoso',
+    repo: 'edge-sites',
+    token: TOKEN,
+    baseUrl: gh.url,
+    labels: ['litmus-aio', 'certificates'],
+  };
+});
+afterEach(() => gh.stop());
+
+const request = (needsPerson: boolean, text = 'the client certificate expires in 9 days'): IssueRequest => ({
+  cluster: 'plant7',
+  needsPerson,
+  title: 'litmus-aio: certificates on plant7 need attention',
+  body: `${issueMarker('plant7')}\n${text}\nLast checked: ${new Date().toISOString()}\n`,
+  closing: 'All certificates on `plant7` are healthy again. Closing.',
+});
+const sync = (q: IssueRequest, r = repo) => syncIssue(r, q, silentLogger);
+const open = () => gh.issues(REPO).filter((i) => i.state === 'open');
+
+describe('check-certs GitHub issue', () => {
+  test('opened, left alone when nothing changed, updated, closed with a comment; nothing when all was well', async () => {
+    expect(await sync(request(false))).toEqual({ action: 'none' });
+    expect(await sync(request(true))).toMatchObject({
+      action: 'opened',
+      number: 1,
+      url: `https://github.com/${REPO}/issues/1`,
+    });
+    expect(await sync(request(true))).toEqual({ action: 'unchanged', number: 1 });
+    expect(await sync(request(true, 'the client certificate expires in 8 days'))).toMatchObject({
+      action: 'updated',
+      number: 1,
+    });
+    expect(gh.issues(REPO)[0]!.body).toContain('expires in 8 days');
+    expect(await sync(request(false))).toMatchObject({ action: 'closed', number: 1 });
+    expect(gh.issues(REPO)[0]).toMatchObject({ state: 'closed', state_reason: 'completed' });
+    expect(gh.comments(REPO, 1).map((c) => c.body)).toEqual([
+      'All certificates on `plant7` are healthy again. Closing.',
+    ]);
+    expect(await sync(request(true))).toMatchObject({ action: 'reopened', number: 1 });
+    expect(gh.issues(REPO)).toHaveLength(1);
+    // Listed by the first label, all states, 100 a page; never the search API.
+    const lists = gh.requests.filter((r) => r.method === 'GET');
+    expect(lists.every((r) => r.path === `/repos/${REPO}/issues`)).toBe(true);
+    expect(lists[0]!.query).toMatchObject({ labels: 'litmus-aio', state: 'all', per_page: '100' });
+  });
+
+  test("found on a later page among many issues with the label; other clusters' issues and pull requests left alone", async () => {
+    gh.seed(REPO, { title: 'ours', body: `${issueMarker('plant7')}\nold`, labels: ['litmus-aio'] });
+    for (let i = 0; i < 130; i++)
+      gh.seed(REPO, { title: `other ${i}`, body: issueMarker(`site-${i}`), labels: ['litmus-aio'] });
+    gh.seed(REPO, {
+      title: 'a pull request',
+      body: issueMarker('plant7'),
+      labels: ['litmus-aio'],
+      pullRequest: true,
+    });
+    expect(await sync(request(true))).toMatchObject({ action: 'updated', number: 1 });
+    expect(gh.requests.some((r) => r.query['page'] === '2')).toBe(true);
+    expect(gh.issues(REPO)).toHaveLength(131);
+  });
+
+  test('a list that lags behind a concurrent run: the duplicate it causes is closed in favour of the older issue', async () => {
+    gh.lagLists(3); // run A's two lists, then run B's first: none shows the issue A opens
+    expect(await sync(request(true))).toMatchObject({ action: 'opened', number: 1 });
+    expect(await sync(request(true))).toMatchObject({ action: 'opened', number: 2 });
+    expect(open().map((i) => i.number)).toEqual([1]);
+    expect(gh.issues(REPO)[1]).toMatchObject({ state: 'closed', state_reason: 'not_planned' });
+    expect(gh.comments(REPO, 2)[0]!.body).toBe('Duplicate of #1 (opened by a concurrent run); closing.');
+    // The next run updates #1 only.
+    expect(await sync(request(true, 'changed'))).toMatchObject({ action: 'updated', number: 1 });
+  });
+
+  test('5xx and a short secondary rate limit are retried', async () => {
+    gh.fail({ kind: 'server-error', status: 502, method: 'GET' });
+    gh.fail({ kind: 'secondary-limit', method: 'POST' });
+    expect(await sync(request(true))).toMatchObject({ action: 'opened', number: 1 });
+    expect(gh.requests.map((r) => `${r.method} ${r.status}`).slice(0, 4)).toEqual([
+      'GET 502',
+      'GET 200',
+      'POST 403',
+      'POST 201',
+    ]);
+  });
+
+  test('a spent rate limit stops with when it resets, without retrying', async () => {
+    gh.fail({ kind: 'rate-limit', times: 5 });
+    const e = await sync(request(true)).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(GithubIssueError);
+    expect((e as Error).message).toMatch(
+      /^GitHub's API rate limit for github-token is used up \(403\); it resets at \d{4}-\d\d-\d\dT[\d:.]+Z\. Fix: run again after that, or use a token with its own quota$/,
+    );
+    expect(gh.requests).toHaveLength(1);
+  });
+
+  test('a refused token: 401 explained, the token never shown', async () => {
+    const e = (await sync(request(true), { ...repo, token: 'ghs_wrong' }).catch((x: unknown) => x)) as Error;
+    expect(e.message).toBe(
+      'GitHub refused github-token (401 Bad credentials - https://docs.github.com/rest). Fix: pass a valid token (default: the workflow token)',
+    );
+    expect(e.message).not.toContain('ghs_wrong');
+  });
+});
