@@ -44,12 +44,18 @@ export async function runCleanup(
   options: { graceMs?: number } = {},
 ): Promise<CleanupReport> {
   const report: CleanupReport = { done: [], failed: [] };
-  // Processes first (they may hold the files), newest first.
-  const ordered = [...entries]
-    .reverse()
-    .sort((a, b) => Number(b.kind === 'process-group') - Number(a.kind === 'process-group'));
+  // Locks first (freeing one needs the cluster, which an Arc proxy process may provide), then processes (they may
+  // hold the files), newest first.
+  const rank = { lease: 0, 'process-group': 1, path: 2 } as const;
+  const ordered = [...entries].reverse().sort((a, b) => rank[a.kind] - rank[b.kind]);
   for (const e of ordered) {
-    if (e.kind === 'process-group') {
+    if (e.kind === 'lease') {
+      const { releaseLeaseEntry } = await import('../kube/lease-cleanup.js');
+      const line = await releaseLeaseEntry(e);
+      if (line.ok) log.info(line.text);
+      else log.warn(line.text);
+      (line.ok ? report.done : report.failed).push(line.text);
+    } else if (e.kind === 'process-group') {
       const outcome = await stopGroup(e.pid, options.graceMs ?? 3000);
       const line = `${e.label} (process group ${e.pid}): ${outcome}`;
       if (outcome === 'survived') {

@@ -8,7 +8,9 @@ import { CERTS_INPUTS } from './inputs-certs.js';
 import { CHECK_CERTS_INPUTS, CHECK_CERTS_OUTPUTS } from './inputs-check-certs.js';
 import { CLUSTER_ACCESS_INPUTS } from './inputs-cluster-access.js';
 import { CLUSTER_INPUTS } from './inputs-cluster.js';
+import { CONNECTOR_INPUTS, CONNECTOR_OUTPUTS } from './inputs-connector.js';
 import { CORE_INPUTS } from './inputs-core.js';
+import { DEPLOY_INPUTS, DEPLOY_OUTPUTS } from './inputs-deploy.js';
 import { MIRROR_INPUTS } from './inputs-mirror.js';
 import { SMOKE_INPUTS } from './inputs-smoke.js';
 
@@ -18,8 +20,10 @@ const ALL_INPUTS = {
   ...CLUSTER_INPUTS,
   ...AZURE_INPUTS,
   ...MIRROR_INPUTS,
+  ...DEPLOY_INPUTS,
   ...CERTS_INPUTS,
   ...AUTHPOLICY_INPUTS,
+  ...CONNECTOR_INPUTS,
   ...SMOKE_INPUTS,
   ...CHECK_CERTS_INPUTS,
 };
@@ -91,6 +95,8 @@ export const OUTPUT_SPECS: readonly OutputSpec[] = [
     name: 'broker-ca-sha256',
     description: "certs: SHA-256 fingerprint of the AIO broker's CA (empty when its ConfigMap is missing).",
   },
+  ...DEPLOY_OUTPUTS,
+  ...CONNECTOR_OUTPUTS,
   ...CHECK_CERTS_OUTPUTS,
 ];
 

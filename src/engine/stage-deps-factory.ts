@@ -29,6 +29,9 @@ export function buildStageDeps(inputs: Inputs, deps: EngineDeps, source: () => K
           deps.azureEnvironment,
         ),
       )),
+    kubeconfig: () =>
+      import('../kube/kubeconfig-export.js').then((m) => m.exportKubeconfig(source(), deps.env)),
+    env: deps.env,
     mask,
     now: () => new Date(),
   };

@@ -57,6 +57,21 @@ export function requiredPermissions(stage: StageName, i: Inputs): AccessCheck[] 
               c('create', '', 'pods/portforward', aio),
             ]),
       ];
+    case 'connector':
+      // The client Secret (read) and the connector's state Secret beside it (TLS pins, written); the broker's CA
+      // bundle; by default a port-forward to the release's Service.
+      return [
+        ...['get', 'create', 'update'].map((v) => c(v, '', 'secrets', ns)),
+        c('get', '', 'configmaps', aio),
+        ...(i['litmus-edge-url']
+          ? []
+          : [
+              c('get', '', 'services', ns),
+              c('list', '', 'pods', ns),
+              c('get', '', 'pods', ns),
+              c('create', '', 'pods/portforward', ns),
+            ]),
+      ];
     default:
       return [];
   }

@@ -4,7 +4,9 @@
 export type CleanupEntry =
   | { kind: 'path'; path: string; label: string }
   /** A detached child started in its own process group: the post step signals -pid. */
-  | { kind: 'process-group'; pid: number; label: string };
+  | { kind: 'process-group'; pid: number; label: string }
+  /** A deploy lock (Lease) this run holds, freed here if the run could not free it itself (it was killed). */
+  | { kind: 'lease'; namespace: string; name: string; identity: string; kubeconfig: string; label: string };
 
 export interface CleanupRegistry {
   add(entry: CleanupEntry): void;
@@ -21,8 +23,13 @@ export interface StateStore {
 
 export const CLEANUP_STATE_KEY = 'cleanup';
 
-const same = (a: CleanupEntry, b: CleanupEntry): boolean =>
-  a.kind === b.kind && (a.kind === 'path' ? a.path === (b as typeof a).path : a.pid === (b as typeof a).pid);
+const key = (e: CleanupEntry): string =>
+  e.kind === 'path'
+    ? `path:${e.path}`
+    : e.kind === 'process-group'
+      ? `pid:${e.pid}`
+      : `lease:${e.namespace}/${e.name}/${e.identity}`;
+const same = (a: CleanupEntry, b: CleanupEntry): boolean => key(a) === key(b);
 
 export function createCleanupRegistry(store: StateStore): CleanupRegistry {
   const list: CleanupEntry[] = [];

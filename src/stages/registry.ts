@@ -10,7 +10,9 @@ export type StageRegistry = Partial<Record<StageName, StageFactory>>;
 
 export const STAGE_REGISTRY: StageRegistry = {
   mirror: async (deps) => (await import('./mirror/mirror-stage.js')).createMirrorStage(deps),
+  deploy: async (deps) => (await import('./deploy/deploy-stage.js')).createDeployStage(deps),
   certs: async (deps) => (await import('./certs/certs-stage.js')).createCertsStage(deps),
   authpolicy: async (deps) => (await import('./authpolicy/authpolicy-stage.js')).createAuthpolicyStage(deps),
+  connector: async (deps) => (await import('./connector/connector-stage.js')).createConnectorStage(deps),
   smoke: async (deps) => (await import('./smoke/smoke-stage.js')).createSmokeStage(deps),
 };

@@ -10,6 +10,13 @@ export interface StageDeps {
   kube(): Promise<KubeClient>;
   /** Azure credential and Resource Manager endpoint per the azure-* inputs; built (and checked) on first use. */
   azure(): Promise<AzureAccess>;
+  /**
+   * The run's kubeconfig as a document (JSON text) for tools that need a file (helm), for the same cluster and
+   * identity as kube(). It holds credentials: write it mode 0600 and remove it.
+   */
+  kubeconfig(): Promise<string>;
+  /** The run's environment (PATH for tools, GITHUB_* naming the workflow run, RUNNER_TEMP). */
+  env: NodeJS.ProcessEnv;
   /** Registers a secret value so no log line can show it (GitHub: core.setSecret). */
   mask(secret: string): void;
   now(): Date;

@@ -141,14 +141,11 @@ describe('runCommand', () => {
     expect(summary.changed).toBe(false);
   });
 
-  test.each(['upgrade'] as const)(
-    '%s says plainly it is not available yet',
-    async (command) => {
-      await expect(runCommand(inputs({ command }), deps([], reachable))).rejects.toThrow(
-        new RegExp(
-          `^Command '${command}' is not available in litmus-aio-action .* yet\\. Use 'run' or 'plan'\\.$`,
-        ),
-      );
-    },
-  );
+  test.each(['upgrade'] as const)('%s says plainly it is not available yet', async (command) => {
+    await expect(runCommand(inputs({ command }), deps([], reachable))).rejects.toThrow(
+      new RegExp(
+        `^Command '${command}' is not available in litmus-aio-action .* yet\\. Use 'run' or 'plan'\\.$`,
+      ),
+    );
+  });
 });

@@ -1,0 +1,178 @@
+// Inputs and outputs of the deploy stage: which release, which chart and values, which image, how long to wait
+// for the rollout and for another run's deploy lock.
+import * as z from 'zod/mini';
+import { parseImageRef } from '../registry/image-ref.js';
+import { defineInputs, integerInput, oneOf, quote, textInput } from './input-spec.js';
+import { parseYamlSafely } from './yaml.js';
+
+const trimmed = (raw: unknown): unknown => (typeof raw === 'string' ? raw.trim() : raw);
+
+/** Names derive from the release (Service names must start with a letter); helm allows 53 characters. */
+const releaseName = z.pipe(
+  z.transform(trimmed),
+  z.string({ error: (iss) => `got ${quote(iss.input)}, not a release name` }).check(
+    z.regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, {
+      error: (iss) =>
+        `${quote(iss.input)} is not a release name (lower-case letters, digits and '-', starting with a letter, ending with a letter or digit)`,
+    }),
+    z.maxLength(53, { error: (iss) => `${quote(iss.input)} is longer than 53 characters (helm's limit)` }),
+  ),
+);
+
+const imageRef = z.pipe(
+  z.transform(trimmed),
+  z.string({ error: (iss) => `got ${quote(iss.input)}, not an image reference` }).check(
+    z.refine((v: string) => parseImageRef(v) !== undefined, {
+      error: (iss) =>
+        `${quote(iss.input)} is not an image reference (host[:port]/repository[:tag][@sha256:<64 hex>])`,
+    }),
+  ),
+);
+
+/** Plenty for any values file; bounds what the YAML parser is handed. */
+const MAX_VALUES_TEXT = 256 * 1024;
+
+/** YAML text (action inputs, variables) or a mapping (config file). */
+const valuesSchema = z.pipe(
+  z.transform(async (raw: unknown, ctx) => {
+    if (typeof raw !== 'string') return raw;
+    if (raw.length > MAX_VALUES_TEXT) {
+      ctx.issues.push({
+        code: 'custom',
+        input: raw,
+        message: `is ${raw.length} characters long, more than ${MAX_VALUES_TEXT}`,
+      });
+      return z.NEVER;
+    }
+    if (raw.trim() === '') return {};
+    const parsed = await parseYamlSafely(raw, 'the value', 'YAML');
+    if (parsed.ok) return parsed.value ?? {};
+    ctx.issues.push({ code: 'custom', input: raw, message: parsed.problem });
+    return z.NEVER;
+  }),
+  z.record(z.string(), z.unknown(), {
+    error: (iss) => `got ${quote(iss.input)}, not a mapping of chart values`,
+  }),
+);
+
+const storageClass = z.pipe(
+  z.transform(trimmed),
+  z.string().check(
+    z.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+      error: (iss) => `${quote(iss.input)} is not a StorageClass name (kubectl get storageclass lists them)`,
+    }),
+    z.maxLength(253, { error: 'the StorageClass name is longer than 253 characters' }),
+  ),
+);
+
+const quantity = z.pipe(
+  z.transform(trimmed),
+  z.string({ error: (iss) => `got ${quote(iss.input)}, not a size` }).check(
+    z.regex(/^[1-9][0-9]*(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/, {
+      error: (iss) => `${quote(iss.input)} is not a Kubernetes storage size such as 10Gi or 500Mi`,
+    }),
+  ),
+);
+
+const helmVersion = z.pipe(
+  z.transform(trimmed),
+  z.string().check(
+    z.regex(/^v?\d+\.\d+\.\d+$/, {
+      error: (iss) => `${quote(iss.input)} is not a helm version such as 4.1.4`,
+    }),
+  ),
+);
+
+export const DEPLOY_INPUTS = defineInputs({
+  release: {
+    description:
+      'Name of the Helm release; the chart derives its object names from it, so two releases can share a namespace. The deploy lock (a Lease) is per release.',
+    default: 'litmusedge',
+    expected: 'a release name (lower-case letters, digits and -, at most 53)',
+    example: 'release: litmusedge',
+    schema: releaseName,
+  },
+  chart: {
+    description:
+      'The chart to install: a chart directory, a packaged `.tgz` or an `oci://` reference. Default: the Litmus Edge chart shipped with this tool (`charts/litmusedge`). Helm runs with a private home: for a private OCI registry set `HELM_REGISTRY_CONFIG`.',
+    expected: 'a chart directory, .tgz file or oci:// reference',
+    example: 'chart: ./charts/litmusedge',
+    schema: z.optional(textInput('chart reference', 1024)),
+  },
+  values: {
+    description:
+      "Chart values as YAML, merged over the ones this tool sets (image, pull secret, service type, storage): yours win. See the chart's values.yaml for what it takes.",
+    expected: 'a YAML mapping of chart values',
+    example: 'values: "resources: {limits: {memory: 4Gi}}"',
+    schema: z.optional(valuesSchema),
+  },
+  image: {
+    description:
+      'The Litmus Edge image to deploy. Default: the `image` output of the mirror stage in the same run, else `<registry>/<target-repository>:<litmus-edge-version>`. A reference without a digest is resolved to its digest in the registry before anything changes, so the release pins exactly one image.',
+    expected: 'host[:port]/repository[:tag][@sha256:...]',
+    example: 'image: plant7acr.azurecr.io/litmusedge/litmusedge-std-docker:3.16.2',
+    schema: z.optional(imageRef),
+  },
+  'storage-class': {
+    description:
+      "StorageClass of the data volume (`/var`). Default: the cluster's default class. The claim is kept when the release is uninstalled.",
+    expected: 'a StorageClass name',
+    example: 'storage-class: managed-csi',
+    schema: z.optional(storageClass),
+  },
+  'storage-size': {
+    description: 'Size of the data volume (`/var`) of a new claim.',
+    default: '10Gi',
+    expected: 'a Kubernetes quantity such as 10Gi',
+    example: 'storage-size: 20Gi',
+    schema: quantity,
+  },
+  'service-type': {
+    description:
+      'Type of the Service for the Litmus Edge portal: `ClusterIP` (in-cluster only; reach it with kubectl port-forward), `NodePort` or `LoadBalancer`.',
+    default: 'ClusterIP',
+    expected: 'ClusterIP, NodePort or LoadBalancer',
+    example: 'service-type: LoadBalancer',
+    schema: oneOf(['ClusterIP', 'NodePort', 'LoadBalancer'], 'a Service type'),
+  },
+  'deploy-timeout': {
+    description:
+      'How long the rollout may take to become ready, in seconds (helm --timeout). When it does not, the stage diagnoses why (pods, container states, logs, events) and rolls back.',
+    default: '600',
+    expected: 'a whole number of seconds from 10 to 86400',
+    example: 'deploy-timeout: 900',
+    schema: integerInput(10, 86_400),
+  },
+  'lock-timeout': {
+    description:
+      'How long to wait, in seconds, when another run is deploying the same release (it holds the deploy lock, a Lease in `namespace`); then the stage fails naming that run.',
+    default: '300',
+    expected: 'a whole number of seconds from 0 to 86400',
+    example: 'lock-timeout: 600',
+    schema: integerInput(0, 86_400),
+  },
+  'helm-version': {
+    description:
+      'The helm version this run must use, e.g. `4.1.4`. This version does not download helm: helm must be on PATH (in a workflow, e.g. azure/setup-helm), and the run fails unless it is exactly this version. Without it any helm on PATH from 4.1.2 on is accepted.',
+    expected: 'a helm version such as 4.1.4',
+    example: 'helm-version: 4.1.4',
+    schema: z.optional(helmVersion),
+  },
+});
+
+export const DEPLOY_OUTPUTS = [
+  {
+    name: 'release-revision',
+    description:
+      'deploy: the Helm revision the release is at after this run (the same as before when nothing changed).',
+  },
+  {
+    name: 'previous-revision',
+    description:
+      'deploy: the revision that was deployed before this run (empty for a first install); the rollback target.',
+  },
+  {
+    name: 'deployed-image',
+    description: 'deploy: the image the release runs, pinned by digest (`<repository>:<tag>@sha256:...`).',
+  },
+] as const;
