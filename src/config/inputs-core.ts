@@ -47,7 +47,7 @@ const stagesSchema = z.pipe(
 export const CORE_INPUTS = defineInputs({
   command: {
     description:
-      'What to do: `run` applies the selected stages, `plan` shows what they would change without changing anything, `check-certs` inspects every certificate in play (and with `rotate: true` fixes what it can; see README, "check-certs"). `upgrade` (new Litmus Edge version with rollback) is planned: this version refuses it with a clear error.',
+      'What to do: `run` applies the selected stages, `plan` shows what they would change without changing anything, `check-certs` inspects every certificate in play (and with `rotate: true` fixes what it can; see README, "check-certs"). `upgrade` moves the release to `litmus-edge-version`: mirror, deploy, connector (when configured) and smoke, rolling back to the previous revision and running smoke again when deploy or smoke fails (see README, "Deploy and upgrade").',
     default: 'run',
     expected: `one of ${COMMANDS.join(', ')}`,
     example: 'command: plan',

@@ -175,4 +175,9 @@ export const DEPLOY_OUTPUTS = [
     name: 'deployed-image',
     description: 'deploy: the image the release runs, pinned by digest (`<repository>:<tag>@sha256:...`).',
   },
+  {
+    name: 'previous-image',
+    description:
+      'deploy: the image the release ran before this run (empty for a first install); upgrade reports it as the from-version.',
+  },
 ] as const;

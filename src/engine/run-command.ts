@@ -44,9 +44,7 @@ export async function runCommand(inputs: Inputs, deps: EngineDeps): Promise<Pipe
     return (await import('../check-certs/run.js')).runCheckCerts(inputs, deps);
   }
   if (inputs.command === 'upgrade') {
-    throw new PreflightError(
-      `Command '${inputs.command}' is not available in litmus-aio-action ${VERSION} yet. Use 'run' or 'plan'.`,
-    );
+    return (await import('./upgrade-command.js')).runUpgrade(inputs, deps, runCommand);
   }
   const registry = deps.registry ?? STAGE_REGISTRY;
   const missing = inputs.stages.filter((s) => !registry[s]);

@@ -176,6 +176,7 @@ describe('deploy: install, no-op, upgrade', () => {
       'release-revision': '1',
       'previous-revision': '',
       'deployed-image': pinned(v1),
+      'previous-image': '',
     });
     expect(await history('litmusedge', 'le')).toEqual([[1, 'deployed', 'Install complete']]);
     const pods = podsOf('le', 'litmusedge');
@@ -222,6 +223,7 @@ describe('deploy: install, no-op, upgrade', () => {
       'release-revision': '2',
       'previous-revision': '1',
       'deployed-image': pinned(v2),
+      'previous-image': pinned(v1),
     });
     const pods = await until('one ready pod of the new image', () => {
       const p = podsOf('le', 'litmusedge');

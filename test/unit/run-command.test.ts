@@ -141,11 +141,11 @@ describe('runCommand', () => {
     expect(summary.changed).toBe(false);
   });
 
-  test.each(['upgrade'] as const)('%s says plainly it is not available yet', async (command) => {
-    await expect(runCommand(inputs({ command }), deps([], reachable))).rejects.toThrow(
-      new RegExp(
-        `^Command '${command}' is not available in litmus-aio-action .* yet\\. Use 'run' or 'plan'\\.$`,
-      ),
+  test('upgrade without litmus-edge-version is refused before anything runs, naming the input', async () => {
+    const calls: string[] = [];
+    await expect(runCommand(inputs({ command: 'upgrade' }), deps(calls, reachable))).rejects.toThrow(
+      /Input 'litmus-edge-version' \(command upgrade\): is required: it names the version to upgrade to/,
     );
+    expect(calls).toEqual([]);
   });
 });

@@ -44,6 +44,8 @@ export interface DeployOutcome {
   previousRevision?: number;
   /** What the release runs (repository:tag@digest). */
   image: string;
+  /** What it ran before this run (undefined for a first install). */
+  previousImage?: string;
 }
 
 type Settings = Pick<DeploySettings, 'release' | 'namespace' | 'deployTimeoutS' | 'pullSecret'>;
@@ -121,10 +123,12 @@ async function recoverIfPending(
   s: Settings,
   desired: DesiredChart,
   ctx: DeployRunContext,
-): Promise<{ changes: string[]; history: HelmRevision[]; d: DeployDecision }> {
+): Promise<{ changes: string[]; history: HelmRevision[]; d: DeployDecision; before?: string }> {
   let observed = await observeRelease(t.helm, t.kube, s);
   let d = decideDeploy(observed, desired);
-  if (d.action !== 'recover') return { changes: [], history: observed.history, d };
+  const before = imageOfValues(observed.values);
+  if (d.action !== 'recover')
+    return { changes: [], history: observed.history, d, ...(before ? { before } : {}) };
   const change = await recoverPending(t.helm, s, d, observed.history, ctx);
   observed = await observeRelease(t.helm, t.kube, s);
   d = decideDeploy(observed, desired);
@@ -132,7 +136,8 @@ async function recoverIfPending(
     throw new Error(
       `release ${s.release} is still ${d.pending.status} after the recovery; nothing else was changed`,
     );
-  return { changes: [change], history: observed.history, d };
+  const recovered = imageOfValues(observed.values);
+  return { changes: [change], history: observed.history, d, ...(recovered ? { before: recovered } : {}) };
 }
 
 /** Deploys `desired` as release `s.release` (the caller holds the deploy lock and made the namespace). */
@@ -143,8 +148,9 @@ export async function deployRelease(
   ctx: DeployRunContext,
 ): Promise<DeployOutcome> {
   const image = imageOfValues(desired.values) ?? '(chart default)';
-  const { changes, history, d } = await recoverIfPending(t, s, desired, ctx);
+  const { changes, history, d, before } = await recoverIfPending(t, s, desired, ctx);
   const previous = lastDeployed(history);
+  const was = before ? { previousImage: before } : {};
   if (d.action === 'none')
     return {
       changed: changes.length > 0,
@@ -152,6 +158,7 @@ export async function deployRelease(
       revision: d.revision.revision,
       previousRevision: d.revision.revision,
       image,
+      ...was,
     };
   const lines = describeDeploy(d, desired, { ...s, namespaceExists: true });
   for (const l of lines) ctx.log.info(l);
@@ -163,6 +170,7 @@ export async function deployRelease(
     revision: now?.revision ?? (history.at(-1)?.revision ?? 0) + 1,
     ...(previous ? { previousRevision: previous.revision } : {}),
     image,
+    ...was,
   };
 }
 

@@ -50,6 +50,7 @@ function outcomeOf(r: DeployOutcome, created: boolean, s: DeploySettings, notes:
       'release-revision': String(r.revision),
       'previous-revision': r.previousRevision === undefined ? '' : String(r.previousRevision),
       'deployed-image': r.image,
+      'previous-image': r.previousImage ?? '',
     },
   };
 }
