@@ -1,5 +1,5 @@
-// Checks the vendored Azure OpenAPI specs (test/contracts/azure) against their manifest: every listed file exists
-// with the listed sha256, and no unlisted file sits under test/contracts/azure/specification.
+// Checks the vendored OpenAPI specs (test/contracts/azure, and the GitHub subset in test/contracts/github) against
+// their manifests: every listed file exists with the listed sha256, and no unlisted file sits under specification/.
 // `node scripts/specs-check.ts [dir]` (npm run specs:check) prints a one-line summary; exit 1 names each mismatch.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -35,6 +35,11 @@ export interface SpecsCheckResult {
 /** `<repo>/test/contracts/azure`. */
 export function defaultContractsDir(): string {
   return join(repoRoot(), 'test', 'contracts', 'azure');
+}
+
+/** `<repo>/test/contracts/github`: the subset of GitHub's REST API description (same manifest format). */
+export function githubContractsDir(): string {
+  return join(repoRoot(), 'test', 'contracts', 'github');
 }
 
 function sha256(file: string): string {
@@ -111,16 +116,19 @@ export function checkSpecsManifest(dir: string = defaultContractsDir()): SpecsCh
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const dir = process.argv[2] ?? defaultContractsDir();
-  const { listed, verified, problems } = checkSpecsManifest(dir);
-  const where = relative(process.cwd(), dir) || '.';
-  if (problems.length === 0) {
-    console.log(`specs:check: ${verified}/${listed} vendored spec files in ${where} match manifest.json`);
-  } else {
-    for (const p of problems) console.error(`specs:check: ${p}`);
-    console.error(
-      `specs:check: FAILED: ${problems.length} problem(s); ${verified}/${listed} files verified in ${where}`,
-    );
-    process.exitCode = 1;
+  // Without an argument: the Azure specs and the GitHub description subset (test/contracts/github).
+  const dirs = process.argv[2] ? [process.argv[2]] : [defaultContractsDir(), githubContractsDir()];
+  for (const dir of dirs) {
+    const { listed, verified, problems } = checkSpecsManifest(dir);
+    const where = relative(process.cwd(), dir) || '.';
+    if (problems.length === 0) {
+      console.log(`specs:check: ${verified}/${listed} vendored spec files in ${where} match manifest.json`);
+    } else {
+      for (const p of problems) console.error(`specs:check: ${p}`);
+      console.error(
+        `specs:check: FAILED: ${problems.length} problem(s); ${verified}/${listed} files verified in ${where}`,
+      );
+      process.exitCode = 1;
+    }
   }
 }

@@ -2,7 +2,8 @@
 // rotate, fix what can be fixed (remediate), prove it with smoke, and read again, so the result is the state
 // after the fix. Without rotate, what rotate would do is listed instead.
 import type { Inputs } from '../config/input-specs.js';
-import type { KubeClient } from '../kube/kube-client.js';
+import type { AccessCheck, KubeClient } from '../kube/kube-client.js';
+import { requiredPermissions, rulesFor } from '../kube/required-permissions.js';
 import type { CleanupRegistry } from '../pipeline/cleanup.js';
 import type { Logger } from '../pipeline/logger.js';
 import type { StageDeps } from '../stages/stage-deps.js';
@@ -55,9 +56,18 @@ async function look(
   return { state, found: findings(state, s.thresholds, now) };
 }
 
+const day = (iso: string | undefined): string => iso?.slice(0, 16).replace('T', ' ') ?? '?';
+
 function notesOf(state: CheckState): string[] {
   const notes: string[] = [];
   if (!Array.isArray(state.certManager)) notes.push(state.certManager.unreadable);
+  else
+    for (const c of state.certManager) {
+      const ready = c.ready === undefined ? 'no Ready condition' : c.ready ? 'Ready' : 'not Ready';
+      notes.push(
+        `cert-manager Certificate ${c.namespace}/${c.name}: ${ready}, not after ${day(c.notAfter)}, renewal ${c.renewalTime ? `at ${day(c.renewalTime)}` : 'not scheduled'}`,
+      );
+    }
   if (!state.litmus.configured) notes.push('Litmus Edge integration: not configured (nothing read from it)');
   return notes;
 }
@@ -86,63 +96,121 @@ const smokeFinding = (detail: string): Finding => ({
   fix: 'the message names the layer that refused; run the smoke stage again once fixed',
 });
 
+const sameCheck = (a: AccessCheck, b: AccessCheck): boolean =>
+  a.verb === b.verb && a.group === b.group && a.resource === b.resource && a.namespace === b.namespace;
+const describeCheck = (d: AccessCheck): string =>
+  `${d.verb} ${d.group ? `${d.group}/` : ''}${d.resource}${d.namespace ? ` in ${d.namespace}` : ' (cluster-wide)'}`;
+
+/**
+ * What the cluster identity may not do (SelfSubjectAccessReview, all at once, as the stages' preflight asks):
+ * missing read permissions make the check a failure that lists them with the rules to grant; missing write
+ * permissions (rotate) refuse rotate the same way. cert-manager's Certificates are optional: reading them is tried
+ * and an unreadable list is a note. An identity that may not even ask lets the reads speak for themselves.
+ */
+async function permissionGaps(
+  kube: KubeClient,
+  i: Inputs,
+): Promise<{ read: AccessCheck[]; rotate: AccessCheck[] }> {
+  const reads = requiredPermissions('check-certs', { ...i, rotate: false });
+  let denied: AccessCheck[];
+  try {
+    denied = (await kube.denied(requiredPermissions('check-certs', i))).filter(
+      (d) => d.group !== 'cert-manager.io',
+    );
+  } catch {
+    return { read: [], rotate: [] };
+  }
+  const isRead = (d: AccessCheck) => reads.some((r) => sameCheck(r, d));
+  return { read: denied.filter(isRead), rotate: denied.filter((d) => !isRead(d)) };
+}
+
+const grant = (denied: AccessCheck[]): string =>
+  `${denied.map(describeCheck).join('; ')}. Fix: grant these rules (see docs/permissions.md and deploy/rbac/):\n${rulesFor(denied)}`;
+
+const permissionFinding = (denied: AccessCheck[]): Finding => ({
+  severity: 'failure',
+  kind: 'check-failed',
+  where: 'cluster permissions',
+  message: `the cluster identity lacks ${denied.length} permission(s) check-certs needs to read: ${denied.map(describeCheck).join('; ')}`,
+  fix: `grant these rules (see docs/permissions.md and deploy/rbac/):\n${rulesFor(denied)}`,
+});
+
+const empty = (findings: Finding[]): ClusterCheck => ({
+  findings,
+  certificates: [],
+  notes: [],
+  changes: [],
+  wouldChange: [],
+  refused: [],
+});
+
+async function plan(kube: KubeClient, i: Inputs, p: ClusterPorts, found: Finding[]): Promise<RemedyPlan> {
+  try {
+    return await planRemedies(found, {
+      inputs: i,
+      kube,
+      ...(p.litmus ? { litmus: p.litmus } : {}),
+      mask: p.stageDeps.mask,
+      now: p.now(),
+      signal: p.signal,
+      log: p.log,
+    });
+  } catch (e) {
+    return { changes: [], refused: [`rotate could not be planned: ${message(e)}`], writes: [] };
+  }
+}
+
+/** Applies the plan, proves it with smoke, and returns what went wrong on the way (as findings). */
+async function rotate(r: RemedyPlan, out: ClusterCheck, p: ClusterPorts): Promise<Finding[]> {
+  try {
+    await applyRemedies(r, p.log);
+    out.changes = r.changes;
+    out.smoke = await smoke(p);
+    return out.smoke.ok ? [] : [smokeFinding(out.smoke.detail)];
+  } catch (e) {
+    return [
+      {
+        severity: 'failure',
+        kind: 'check-failed',
+        where: 'rotate',
+        message: `rotate failed part-way: ${message(e)}`,
+        fix: 'run again: each step is safe to repeat',
+      },
+    ];
+  }
+}
+
 export async function checkCluster(i: Inputs, p: ClusterPorts): Promise<ClusterCheck> {
   let kube: KubeClient;
   try {
     kube = await p.stageDeps.kube();
   } catch (e) {
-    const f: Finding = {
-      severity: 'failure',
-      kind: 'check-failed',
-      where: 'cluster',
-      message: `could not connect to the cluster: ${message(e)}`,
-      fix: 'fix the cluster access (the message says how) and run again',
-    };
-    return { findings: [f], certificates: [], notes: [], changes: [], wouldChange: [], refused: [] };
+    return empty([
+      {
+        severity: 'failure',
+        kind: 'check-failed',
+        where: 'cluster',
+        message: `could not connect to the cluster: ${message(e)}`,
+        fix: 'fix the cluster access (the message says how) and run again',
+      },
+    ]);
   }
+  const gaps = await permissionGaps(kube, i);
+  if (gaps.read.length > 0) return empty([permissionFinding(gaps.read)]);
   let { state, found } = await look(kube, i, p);
-  const out: ClusterCheck = {
-    findings: found,
-    certificates: state.certificates,
-    notes: [],
-    changes: [],
-    wouldChange: [],
-    refused: [],
-  };
+  const out: ClusterCheck = { ...empty(found), certificates: state.certificates };
   if (needsAttention(found) && found.some((f) => f.remedy)) {
-    let plan: RemedyPlan;
-    try {
-      plan = await planRemedies(found, {
-        inputs: i,
-        kube,
-        ...(p.litmus ? { litmus: p.litmus } : {}),
-        mask: p.stageDeps.mask,
-        now: p.now(),
-        signal: p.signal,
-        log: p.log,
-      });
-    } catch (e) {
-      plan = { changes: [], refused: [`rotate could not be planned: ${message(e)}`], writes: [] };
+    const r = await plan(kube, i, p, found);
+    out.refused = r.refused;
+    const lacking = i.rotate && gaps.rotate.length > 0 && r.writes.length > 0;
+    if (lacking) {
+      out.refused.push(
+        `rotate needs ${gaps.rotate.length} permission(s) the cluster identity lacks: ${grant(gaps.rotate)}`,
+      );
     }
-    out.refused = plan.refused;
-    if (!i.rotate) out.wouldChange = plan.changes;
-    else if (plan.writes.length > 0) {
-      const extra: Finding[] = [];
-      try {
-        await applyRemedies(plan, p.log);
-        out.changes = plan.changes;
-        const proof = await smoke(p);
-        out.smoke = proof;
-        if (!proof.ok) extra.push(smokeFinding(proof.detail));
-      } catch (e) {
-        extra.push({
-          severity: 'failure',
-          kind: 'check-failed',
-          where: 'rotate',
-          message: `rotate failed part-way: ${message(e)}`,
-          fix: 'run again: each step is safe to repeat',
-        });
-      }
+    if (!i.rotate || lacking) out.wouldChange = r.changes;
+    else if (r.writes.length > 0) {
+      const extra = await rotate(r, out, p);
       ({ state, found } = await look(kube, i, p));
       out.findings = [...extra, ...found];
       out.certificates = state.certificates;

@@ -6,7 +6,40 @@ import type { AccessCheck } from './kube-client.js';
 
 const AIO_GROUP = 'mqttbroker.iotoperations.azure.com';
 
-export function requiredPermissions(stage: StageName, i: Inputs): AccessCheck[] {
+type Check = (verb: string, group: string, resource: string, namespace?: string) => AccessCheck;
+
+/**
+ * deploy, all in the release namespace but the namespace itself. Ours: the pull Secret (read), the deploy lock (a
+ * Lease, released by an update, never deleted), and the rollout's progress and evidence (Deployments, pods and
+ * their logs, claims, events). helm's: its release storage (Secrets: history is a list, each revision one Secret,
+ * deleted past the history limit and on uninstall), the chart's objects (read first; server-side apply is a patch,
+ * authorized as create too when the object is new; deleted when a revision drops one, on rollback or uninstall),
+ * and its kstatus watcher (a watch per kind, with a list where the cluster has no streaming lists; a Deployment's
+ * ReplicaSets and pods are listed). The data claim is never deleted (helm.sh/resource-policy: keep). The chart's
+ * `helm test` pod is not run by the stage.
+ */
+function deployPermissions(ns: string, c: Check): AccessCheck[] {
+  const chartObject = (group: string, resource: string, deletable = true) =>
+    ['get', 'list', 'watch', 'create', 'patch', ...(deletable ? ['delete'] : [])].map((v) =>
+      c(v, group, resource, ns),
+    );
+  return [
+    c('get', '', 'namespaces'),
+    c('create', '', 'namespaces'),
+    ...['get', 'list', 'create', 'update', 'delete'].map((v) => c(v, '', 'secrets', ns)),
+    ...['get', 'create', 'update'].map((v) => c(v, 'coordination.k8s.io', 'leases', ns)),
+    ...chartObject('apps', 'deployments'),
+    ...chartObject('', 'services'),
+    ...chartObject('', 'serviceaccounts'),
+    ...chartObject('', 'persistentvolumeclaims', false),
+    c('list', 'apps', 'replicasets', ns),
+    c('list', '', 'pods', ns),
+    c('get', '', 'pods/log', ns),
+    c('list', '', 'events', ns),
+  ];
+}
+
+export function requiredPermissions(stage: StageName | 'check-certs', i: Inputs): AccessCheck[] {
   const ns = i.namespace;
   const aio = i['aio-namespace'];
   const c = (verb: string, group: string, resource: string, namespace?: string): AccessCheck => ({
@@ -54,12 +87,18 @@ export function requiredPermissions(stage: StageName, i: Inputs): AccessCheck[] 
               c('get', '', 'services', aio),
               c('list', '', 'pods', aio),
               c('get', '', 'pods', aio),
+              // The tunnel is a WebSocket upgrade (a GET): authorized as get, and from Kubernetes 1.35 as create too.
+              c('get', '', 'pods/portforward', aio),
               c('create', '', 'pods/portforward', aio),
             ]),
       ];
+    case 'deploy':
+      return deployPermissions(ns, c);
     case 'connector':
       // The client Secret (read) and the connector's state Secret beside it (TLS pins, written); the broker's CA
-      // bundle; by default a port-forward to the release's Service.
+      // bundle; by default a port-forward to the release's Service: the Service read, its ready pod found by a
+      // list, and the tunnel, a WebSocket upgrade: a GET, so authorized as `get` (and also as `create` since
+      // Kubernetes 1.35, AuthorizePodWebsocketUpgradeCreatePermission).
       return [
         ...['get', 'create', 'update'].map((v) => c(v, '', 'secrets', ns)),
         c('get', '', 'configmaps', aio),
@@ -68,10 +107,19 @@ export function requiredPermissions(stage: StageName, i: Inputs): AccessCheck[] 
           : [
               c('get', '', 'services', ns),
               c('list', '', 'pods', ns),
-              c('get', '', 'pods', ns),
+              c('get', '', 'pods/portforward', ns),
               c('create', '', 'pods/portforward', ns),
             ]),
       ];
+    case 'check-certs':
+      // What smoke reads (the client Secret, the CA ConfigMaps, the port-forward to the broker), cert-manager's
+      // Certificates (optional: their status is reported where readable); with rotate also what certs writes.
+      return dedupe([
+        ...requiredPermissions('smoke', i),
+        c('get', 'cert-manager.io', 'certificates', aio),
+        c('list', 'cert-manager.io', 'certificates', aio),
+        ...(i.rotate ? requiredPermissions('certs', i) : []),
+      ]);
     default:
       return [];
   }

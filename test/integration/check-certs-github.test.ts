@@ -1,6 +1,7 @@
 // check-certs' GitHub issue, kept through @actions/github's Octokit against the GitHub REST stand-in: the open ->
 // update -> close cycle, pagination, pull requests ignored, a lagging list (the duplicate it causes is closed in
-// the same run), transient faults retried, a spent rate limit and a refused token explained.
+// the same run), transient faults retried, a spent rate limit and a refused token explained. Every request and
+// answer is held to GitHub's published description of these operations (test/contracts/github).
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import {
   GithubIssueError,
@@ -27,7 +28,12 @@ beforeEach(async () => {
     labels: ['litmus-aio', 'certificates'],
   };
 });
-afterEach(() => gh.stop());
+afterEach(async () => {
+  // Every request Octokit sent, and every answer of the stand-in, held to GitHub's published description.
+  const seen = { request: gh.requestIssues, response: gh.responseIssues };
+  await gh.stop();
+  expect(seen).toEqual({ request: [], response: [] });
+});
 
 const request = (needsPerson: boolean, text = 'the client certificate expires in 9 days'): IssueRequest => ({
   cluster: 'plant7',
@@ -112,6 +118,33 @@ describe('check-certs GitHub issue', () => {
       /^GitHub's API rate limit for github-token is used up \(403\); it resets at \d{4}-\d\d-\d\dT[\d:.]+Z\. Fix: run again after that, or use a token with its own quota$/,
     );
     expect(gh.requests).toHaveLength(1);
+  });
+
+  test("held to GitHub's description: every request matched a described operation; one breaking it is refused as GitHub does", async () => {
+    await sync(request(true));
+    await sync(request(false));
+    expect(new Set(gh.requests.map((r) => r.operationId))).toEqual(
+      new Set(['issues/list-for-repo', 'issues/create', 'issues/create-comment', 'issues/update']),
+    );
+    const res = await fetch(`${gh.url}/repos/${REPO}/issues`, {
+      method: 'POST',
+      headers: { authorization: `token ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ body: 'no title', labels: 'litmus-aio' }),
+    });
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as { message: string }).message).toBe(
+      'Invalid request.\n\nbody.title is required.\nbody.labels is string, expected array.',
+    );
+    expect(gh.requestIssues.splice(0)).toEqual([
+      {
+        method: 'POST',
+        path: `/repos/${REPO}/issues`,
+        issues: [
+          { path: 'body.title', message: 'is required' },
+          { path: 'body.labels', message: 'is string, expected array' },
+        ],
+      },
+    ]);
   });
 
   test('a refused token: 401 explained, the token never shown', async () => {

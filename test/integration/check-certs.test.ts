@@ -1,8 +1,11 @@
-// check-certs against the sandbox (Kubernetes stand-in, real mosquitto serving the AIO CA's server certificate)
-// and the GitHub REST stand-in driven by @actions/github's Octokit: healthy, a leaf near expiry (warning, then
-// failure, one issue updated), rotate (leaf re-issued, smoke, issue closed with a comment), an AIO CA rotation
-// (found; propagated through a Litmus Edge port), and a fleet of two clusters. The tests run in order: each
-// starts from the state the previous one left.
+// check-certs against the sandbox (Kubernetes stand-in with cert-manager's Certificates, real mosquitto serving the
+// AIO CA's server certificate) and the GitHub REST stand-in driven by @actions/github's Octokit: healthy (with the
+// broker's cert-manager Certificate status read from the stand-in), a leaf near expiry (warning, then failure, one
+// issue updated), rotate (leaf re-issued, smoke, issue closed with a comment), an AIO CA rotation done by the
+// sandbox (found; rotate propagates it through a Litmus Edge port, smoke passes), a fleet of two clusters, and
+// certificates made to order (expired, not yet valid, wrong chain; a broker certificate near expiry, from another
+// CA, and cert-manager failing to renew it). The tests run in order: each starts from the state the previous one
+// left.
 import { X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,10 +18,19 @@ import { resolveInputs } from '../../src/config/validate-inputs.js';
 import { runCommand } from '../../src/engine/run-command.js';
 import { runAction } from '../../src/github/run-action.js';
 import { runCli } from '../../src/cli/run-cli.js';
+import { clusterTools } from '../support/cluster-tools.js';
 import { recordingCore } from '../support/recording-core.js';
 import { createCleanupRegistry } from '../../src/pipeline/cleanup.js';
 import { parsePemBundle } from '../../src/pki/inspect.js';
-import { aioLikeCa, putClientLeaf, rotateAioCa } from '../support/check-certs/aio-ca.js';
+import {
+  createAioRoot,
+  issueBrokerServerCert,
+  rotateAioCa,
+  servedServerCert,
+  setBrokerCertificateStatus,
+  type AioRotation,
+} from '../support/sandbox/aio-pki.js';
+import { putClientLeaf } from '../support/sandbox/certs-to-order.js';
 import { probeTls } from '../support/peers/tls-probe.js';
 import { startGithubStandIn, type GithubStandIn } from '../support/github/server.js';
 import { recordingReporter, type RecordingReporter } from '../support/recording-reporter.js';
@@ -30,7 +42,7 @@ const TOKEN = 'ghs_standin_token_1';
 let sb: Sandbox;
 let gh: GithubStandIn;
 let defaults: Inputs;
-let aioCa: Awaited<ReturnType<typeof aioLikeCa>>;
+let aio: AioRotation;
 
 const env = () => ({
   KUBECONFIG: sb.kubeconfig,
@@ -52,14 +64,17 @@ beforeAll(async () => {
     );
   expect((await certs(['certs', 'authpolicy'])).ok).toBe(true);
   await sb.broker.settled();
-  // An AIO-like CA (a year) and server certificate (30 days): the sandbox's own last a week and a day. certs runs
-  // again to record it as the AIO CA last propagated.
-  aioCa = await aioLikeCa(365);
-  await rotateAioCa(sb, { ca: aioCa, serverDays: 30 });
+  // The sandbox rotates AIO's CA to one like AIO's (a year) with a server certificate like AIO's (720 h), as
+  // cert-manager and trust-manager would: the sandbox's own last a week and a day. certs runs again to record it
+  // as the AIO CA last propagated.
+  aio = await rotateAioCa(sb, { serverDays: 30 });
   expect((await certs(['certs'])).ok).toBe(true);
 }, 120_000);
 afterAll(async () => {
+  const contract = { request: gh?.requestIssues, response: gh?.responseIssues };
   await Promise.all([sb?.stop(), gh?.stop()]);
+  // Octokit's requests and the stand-in's answers, held to GitHub's published description throughout.
+  expect(contract).toEqual({ request: [], response: [] });
 });
 
 const noCleanup = () => createCleanupRegistry({ save: () => undefined, load: () => '' });
@@ -123,25 +138,74 @@ describe('check-certs', () => {
     ]) {
       expect(roles, role).toContain(role);
     }
-    // The live chain is the one the broker serves, from a real handshake.
+    // The live chain is the one the broker serves (cert-manager's Secret), from a real handshake.
     expect(r.certificates.find((c) => c.role === 'broker-server')!.sha256).toBe(
-      fingerprint(sb.brokerServerCert.cert),
+      fingerprint(servedServerCert(sb).cert),
     );
+    expect(fingerprint(servedServerCert(sb).cert)).toBe(fingerprint(aio.server!.cert));
     // Sorted by days left: the 30-day server certificate first, the 100-day leaf next.
     expect(r.certificates[0]!.role).toBe('broker-server');
     expect(r.outputs['min-days-left']).toBe(String(r.certificates[0]!.daysLeft));
     expect(r.row.details).toContain('Litmus Edge integration: not configured (nothing read from it)');
-    expect(
-      r.row.details?.some((d) => /cert-manager Certificates in azure-iot-operations not readable/.test(d)),
-    ).toBe(true);
+    // cert-manager's Certificate of the broker's server certificate, read from the stand-in (cert-manager.io/v1):
+    // its status as cert-manager wrote it through the status subresource.
+    const status = sb.kube.store.get(
+      'certificates.cert-manager.io',
+      'azure-iot-operations',
+      'aio-broker-frontend-server',
+    )!.status as { notAfter: string; renewalTime: string };
+    const minute = (iso: string) => iso.slice(0, 16).replace('T', ' ');
+    expect(status.notAfter).toBe(
+      new Date(new X509Certificate(aio.server!.cert).validTo).toISOString().replace('.000', ''),
+    );
+    expect(r.row.details).toContain(
+      `cert-manager Certificate azure-iot-operations/aio-broker-frontend-server: Ready, not after ${minute(status.notAfter)}, renewal at ${minute(status.renewalTime)}`,
+    );
     expect(issues()).toHaveLength(0);
     const report = checkCertsReport(r.summary)!;
     expect(report.markdown).toMatch(/#### Certificates \(\d+\), fewest days left first/);
     expect(report.text.split('\n')[1]).toMatch(/^DAYS\s+CERTIFICATE\s+ROLE\s+NOT AFTER\s+WHERE$/);
   });
 
+  test("cert-manager's Certificate is served as on a cluster: kubectl reads it; its CRD schema refuses a bad one", async () => {
+    const tools = await clusterTools('check-certs-kubectl');
+    try {
+      tools.use(sb.kube);
+      const got = await tools.kubectl([
+        'get',
+        'certificates.cert-manager.io',
+        '-n',
+        'azure-iot-operations',
+        '-o',
+        'json',
+      ]);
+      expect(got.code, got.stderr).toBe(0);
+      const items = (
+        JSON.parse(got.stdout) as {
+          items: Array<{ metadata: { name: string }; status: { conditions: Array<{ status: string }> } }>;
+        }
+      ).items;
+      expect(items.map((c) => [c.metadata.name, c.status.conditions[0]!.status])).toEqual([
+        ['aio-broker-frontend-server', 'True'],
+      ]);
+      const bad = await tools.kubectl(['create', '-f', '-'], {
+        input: [
+          'apiVersion: cert-manager.io/v1',
+          'kind: Certificate',
+          'metadata: {name: no-issuer, namespace: azure-iot-operations}',
+          'spec: {secretName: no-issuer, duration: 720h}',
+          '',
+        ].join('\n'),
+      });
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toMatch(/spec\.issuerRef: Required value/);
+    } finally {
+      await tools.remove();
+    }
+  });
+
   test('a leaf with 20 days left: a warning (annotation), the run passes, an issue is opened', async () => {
-    await putClientLeaf(sb, 20);
+    await putClientLeaf(sb, { days: 20 });
     const r = await check();
     expect(r.summary.ok).toBe(true);
     expect(r.findings).toMatchObject([{ severity: 'warning', kind: 'expiring' }]);
@@ -162,7 +226,7 @@ describe('check-certs', () => {
   });
 
   test('a leaf with 10 days left: a failure (exit 1); the same issue is updated, not duplicated', async () => {
-    await putClientLeaf(sb, 10);
+    await putClientLeaf(sb, { days: 10 });
     const posts = gh.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/issues')).length;
     const r = await check();
     expect(r.summary.ok).toBe(false);
@@ -199,7 +263,7 @@ describe('check-certs', () => {
     const probe = await probeTls({
       host: sb.broker.host,
       port: sb.broker.port,
-      ca: aioCa.cert,
+      ca: aio.ca.cert,
       servername: 'aio-broker',
       cert: after,
       key: sb.secretData()!['tls.key']!,
@@ -208,9 +272,8 @@ describe('check-certs', () => {
   });
 
   test('AIO CA rotated: found (CA changed, server chain untrusted while the bundle lags); without an integration rotate needs a person', async () => {
-    const next = await aioLikeCa(365, 'Azure IoT Operations Quickstart Root CA 2');
     // trust-manager has published the new CA, the broker still serves the old server certificate.
-    await rotateAioCa(sb, { ca: next, keepServer: true });
+    await rotateAioCa(sb, { commonName: 'Azure IoT Operations Quickstart Root CA 2', keepServer: true });
     const r = await check({ rotate: true });
     expect(r.summary.ok).toBe(false);
     expect(r.findings.map((f) => [f.severity, f.kind])).toEqual([
@@ -228,9 +291,11 @@ describe('check-certs', () => {
 
   test('with a Litmus Edge integration (a port), rotate propagates the new AIO CA beside the old one, and all is well', async () => {
     // The broker now serves a certificate from the new CA: the integration, still on the old CA, is stale.
-    const next = await aioLikeCa(365, 'Azure IoT Operations Quickstart Root CA 3');
-    await rotateAioCa(sb, { ca: next, serverDays: 30 });
-    const litmus = fakeIntegration({ clientChainPem: sb.secretData()!['tls.crt']!, brokerCaPem: aioCa.cert });
+    const next = (await rotateAioCa(sb, { commonName: 'Azure IoT Operations Quickstart Root CA 3' })).ca;
+    const litmus = fakeIntegration({
+      clientChainPem: sb.secretData()!['tls.crt']!,
+      brokerCaPem: aio.ca.cert,
+    });
     const before = await check({}, { litmus: async () => litmus });
     expect(before.findings.map((f) => f.kind).sort()).toEqual(['aio-ca-changed', 'integration-ca-stale']);
     const r = await check({ rotate: true }, { litmus: async () => litmus });
@@ -239,7 +304,9 @@ describe('check-certs', () => {
     const trusted = parsePemBundle(litmus.state.brokerCaPem).map((b) =>
       'cert' in b ? b.cert.fingerprint256 : '',
     );
-    expect(trusted).toEqual([fingerprint(next.cert), fingerprint(aioCa.cert)]);
+    expect(trusted).toEqual([fingerprint(next.cert), fingerprint(aio.ca.cert)]);
+    // rotate proved it with smoke, as Litmus Edge connects: the client chain, only the (new) AIO CA trusted.
+    expect(r.row.details?.some((d) => /^smoke after rotate passed: /.test(d))).toBe(true);
     expect(r.row.details?.at(-1)).toMatch(/^GitHub issue #1 closed/);
   });
 
@@ -278,7 +345,7 @@ describe('check-certs', () => {
   });
 
   test('as the action: outputs, warnings as annotations, the certificate table in the job summary', async () => {
-    await putClientLeaf(sb, 20);
+    await putClientLeaf(sb, { days: 20 });
     const core = recordingCore({
       command: 'check-certs',
       'authpolicy-mode': 'kubernetes',
@@ -313,6 +380,101 @@ describe('check-certs', () => {
     expect(table.split('\n')[1]).toMatch(/^\s*19\s+CN=aiomqttconnector\s+client-leaf\s/);
     expect(out).toMatch(
       /failure: client certificate 'CN=aiomqttconnector' expires in 19 day\(s\).*\(fail-days 20\)/,
+    );
+  });
+});
+
+describe('check-certs against certificates made to order', () => {
+  const kinds = (r: Awaited<ReturnType<typeof check>>) => r.findings.map((f) => `${f.severity}:${f.kind}`);
+  const quiet = { 'github-issue': false } as const;
+
+  test('a client certificate expired, not yet valid, or from the wrong chain: each a failure', async () => {
+    await putClientLeaf(sb, { expiredDaysAgo: 3 });
+    let r = await check(quiet);
+    expect(r.summary.ok).toBe(false);
+    expect(r.findings).toContainEqual(
+      expect.objectContaining({
+        severity: 'failure',
+        kind: 'expired',
+        message: expect.stringMatching(
+          /^client certificate 'CN=aiomqttconnector' expired on \d{4}-\d\d-\d\d$/,
+        ),
+      }),
+    );
+    await putClientLeaf(sb, { validInDays: 2 });
+    r = await check(quiet);
+    expect(r.findings).toContainEqual(
+      expect.objectContaining({
+        severity: 'failure',
+        kind: 'not-yet-valid',
+        message: expect.stringMatching(/^client certificate 'CN=aiomqttconnector' is not valid until /),
+      }),
+    );
+    await putClientLeaf(sb, { wrongChain: true });
+    r = await check(quiet);
+    expect(kinds(r)).toContain('failure:chain-broken');
+    expect(r.findings.find((f) => f.kind === 'chain-broken')!.message).toMatch(
+      /^the client chain in Secret litmus-edge\/litmusedge-mqtt-client does not verify: /,
+    );
+    // rotate re-issues it from the real intermediate, and smoke proves the broker accepts it again.
+    r = await check({ ...quiet, rotate: true });
+    expect(r.summary.ok, JSON.stringify(r.row)).toBe(true);
+    expect(r.findings).toEqual([]);
+  });
+
+  test("the broker's server certificate: near expiry (renewal overdue, then failing), from a CA the bundle lacks", async () => {
+    await issueBrokerServerCert(sb, { days: 5 });
+    let r = await check(quiet);
+    expect(r.summary.ok).toBe(true);
+    // Seen twice: in the live chain (5 days left, under AIO's 10-day renewal), and in cert-manager's Certificate
+    // (its renewalTime has passed).
+    expect(r.findings.map((f) => [f.kind, f.message])).toEqual([
+      [
+        'renewal-overdue',
+        expect.stringMatching(
+          /^broker server certificate 'CN=aio-broker' expires in 4 day\(s\), on .*: AIO renews it 10 days before expiry, so its renewal is overdue$/,
+        ),
+      ],
+      [
+        'renewal-overdue',
+        expect.stringMatching(
+          /^Certificate azure-iot-operations\/aio-broker-frontend-server was due for renewal at \S+ and has not been renewed$/,
+        ),
+      ],
+    ]);
+    await issueBrokerServerCert(sb, { days: 2 });
+    r = await check(quiet);
+    expect(r.summary.ok).toBe(false);
+    expect(kinds(r)).toContain('failure:expiring');
+    await issueBrokerServerCert(sb, { issuer: await createAioRoot({ commonName: 'Some Other Root CA' }) });
+    r = await check(quiet);
+    expect(kinds(r)).toContain('failure:server-chain-untrusted');
+    await issueBrokerServerCert(sb); // cert-manager renews it from the AIO root again: all is well
+    expect((await check(quiet)).findings).toEqual([]);
+  });
+
+  test("cert-manager failing to renew: its Certificate's status (Ready False, renewal time passed) is reported", async () => {
+    await setBrokerCertificateStatus(sb, {
+      ready: false,
+      reason: 'Failed',
+      message: 'The certificate request has failed to complete and will be retried',
+      renewalTime: new Date(Date.now() - 2 * 86_400_000),
+    });
+    const r = await check(quiet);
+    expect(r.summary.ok).toBe(true); // warnings: the certificate itself is still valid
+    expect(r.findings).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        kind: 'cert-manager-not-ready',
+        message:
+          'Certificate azure-iot-operations/aio-broker-frontend-server is not Ready (Failed: The certificate request has failed to complete and will be retried)',
+      }),
+      expect.objectContaining({ severity: 'warning', kind: 'renewal-overdue' }),
+    ]);
+    expect(r.row.details).toContainEqual(
+      expect.stringMatching(
+        /^cert-manager Certificate azure-iot-operations\/aio-broker-frontend-server: not Ready, not after /,
+      ),
     );
   });
 });

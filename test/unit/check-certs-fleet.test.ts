@@ -1,8 +1,10 @@
-// The fleet file: its shape, every problem named with file, line and key, the matrix, and each cluster's inputs.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// The fleet file: its shape, every problem named with file, line and key, the matrix, and each cluster's inputs;
+// and the example workflow that fans a fleet out.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
 import { fleetMatrix, readFleet } from '../../src/check-certs/fleet.js';
 import { fleetTargets } from '../../src/check-certs/fleet-inputs.js';
 import { resolveInputs } from '../../src/config/validate-inputs.js';
@@ -113,6 +115,35 @@ describe('fleet file', () => {
     const r = await readFleet('examples/litmus-fleet.yml', 'input fleet');
     expect(r.problems).toEqual([]);
     expect(fleetMatrix(r.fleet!).matrix?.include.map((e) => e.cluster)).toEqual(['plant7', 'plant8']);
+  });
+
+  test('examples/workflows/cert-check.yml: nightly and on demand, one job per cluster, the permissions it needs', () => {
+    const wf = parse(readFileSync('examples/workflows/cert-check.yml', 'utf8')) as {
+      on: { schedule: Array<{ cron: string }>; workflow_dispatch: { inputs: Record<string, unknown> } };
+      permissions: Record<string, string>;
+      jobs: Record<
+        string,
+        { needs?: string; strategy?: { matrix: string }; steps: Array<{ with?: Record<string, string> }> }
+      >;
+    };
+    // Once a day (minute and hour fixed, every day).
+    expect(wf.on.schedule[0]!.cron).toMatch(/^\d+ \d+ \* \* \*$/);
+    expect(Object.keys(wf.on.workflow_dispatch.inputs)).toEqual(['rotate']);
+    expect(wf.permissions).toMatchObject({ issues: 'write', 'id-token': 'write' });
+    // The fan-out: one job turns the fleet file into the matrix, the other checks one cluster per matrix entry.
+    const fleet = wf.jobs['fleet']!.steps.find((x) => x.with?.['command'] === 'check-certs')!.with!;
+    expect(fleet).toMatchObject({ fleet: '.github/litmus-fleet.yml' });
+    expect(fleet['fleet-cluster']).toBeUndefined();
+    expect(wf.jobs['check']).toMatchObject({
+      needs: 'fleet',
+      strategy: { matrix: '${{ fromJSON(needs.fleet.outputs.matrix) }}' },
+    });
+    const one = wf.jobs['check']!.steps.find((x) => x.with?.['command'] === 'check-certs')!.with!;
+    expect(one).toMatchObject({
+      fleet: '.github/litmus-fleet.yml',
+      'fleet-cluster': '${{ matrix.cluster }}',
+    });
+    expect(existsSync('examples/workflows/check-certs.yml')).toBe(false); // renamed, as the issue names it
   });
 
   test('a missing file names the path and the working directory', async () => {

@@ -10,8 +10,13 @@
 // "Bad credentials", a body that fails validation is 422. Faults on demand: a 403 with the rate limit spent
 // (x-ratelimit-remaining: 0, x-ratelimit-reset), a secondary limit (403 + retry-after), 5xx, and a list that
 // lags behind writes (newly created issues missing from the next lists), the way search indexes do.
+// Every request and answer is checked against GitHub's published OpenAPI description of these operations
+// (openapi.ts, the vendored subset in test/contracts/github): a request that breaks it is answered 422 as GitHub
+// does and recorded in `requestIssues`; an answer of the stand-in's own that breaks it is a loud 500, recorded in
+// `responseIssues` (which must stay empty).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { githubContract, type ContractIssue } from './openapi.js';
 
 export interface GhLabel {
   id: number;
@@ -68,14 +73,26 @@ export interface GhComment {
   author_association: string;
 }
 
+/** GitHub's simple-user, as the issue endpoints embed it. */
 interface GhUser {
   login: string;
   id: number;
   node_id: string;
-  type: string;
-  site_admin: boolean;
+  avatar_url: string;
+  gravatar_id: string | null;
   url: string;
   html_url: string;
+  followers_url: string;
+  following_url: string;
+  gists_url: string;
+  starred_url: string;
+  subscriptions_url: string;
+  organizations_url: string;
+  repos_url: string;
+  events_url: string;
+  received_events_url: string;
+  type: string;
+  site_admin: boolean;
 }
 
 export interface Fault {
@@ -94,12 +111,25 @@ export interface RecordedRequest {
   path: string;
   query: Record<string, string>;
   status: number;
+  /** The described operation (GitHub's operationId), when the request matched one. */
+  operationId?: string;
+}
+
+export interface ContractRecord {
+  method: string;
+  path: string;
+  status?: number;
+  issues: ContractIssue[];
 }
 
 export interface GithubStandIn {
   /** REST API root, as GITHUB_API_URL would be. */
   readonly url: string;
   readonly requests: RecordedRequest[];
+  /** Requests that broke GitHub's description (answered 422, as GitHub does). */
+  readonly requestIssues: ContractRecord[];
+  /** The stand-in's own answers that broke GitHub's description (answered 500); must stay empty. */
+  readonly responseIssues: ContractRecord[];
   issues(repo: string): GhIssue[];
   comments(repo: string, issue: number): GhComment[];
   /** An issue or pull request made outside the code under test. */
@@ -114,15 +144,29 @@ export interface GithubStandIn {
 }
 
 const LIMIT = 5000;
-const USER = (base: string): GhUser => ({
-  login: 'github-actions[bot]',
-  id: 41898282,
-  node_id: 'MDM6Qm90NDE4OTgyODI=',
-  type: 'Bot',
-  site_admin: false,
-  url: `${base}/users/github-actions%5Bbot%5D`,
-  html_url: 'https://github.com/apps/github-actions',
-});
+const USER = (base: string): GhUser => {
+  const url = `${base}/users/github-actions%5Bbot%5D`;
+  return {
+    login: 'github-actions[bot]',
+    id: 41898282,
+    node_id: 'MDM6Qm90NDE4OTgyODI=',
+    avatar_url: 'https://avatars.githubusercontent.com/in/15368?v=4',
+    gravatar_id: '',
+    url,
+    html_url: 'https://github.com/apps/github-actions',
+    followers_url: `${url}/followers`,
+    following_url: `${url}/following{/other_user}`,
+    gists_url: `${url}/gists{/gist_id}`,
+    starred_url: `${url}/starred{/owner}{/repo}`,
+    subscriptions_url: `${url}/subscriptions`,
+    organizations_url: `${url}/orgs`,
+    repos_url: `${url}/repos`,
+    events_url: `${url}/events{/privacy}`,
+    received_events_url: `${url}/received_events`,
+    type: 'Bot',
+    site_admin: false,
+  };
+};
 
 class HttpProblem extends Error {
   constructor(
@@ -156,7 +200,24 @@ interface Repo {
   labels: Map<string, GhLabel>;
 }
 
-export async function startGithubStandIn(o: { tokens: string[]; repos: string[] }): Promise<GithubStandIn> {
+/** GitHub's answer to a request its OpenAPI validation refuses. */
+function invalidRequest(issues: ContractIssue[]): HttpProblem {
+  return new HttpProblem(422, {
+    message: `Invalid request.\n\n${issues.map((i) => `${i.path} ${i.message}.`).join('\n')}`,
+    documentation_url: 'https://docs.github.com/rest/issues/issues',
+    status: '422',
+  });
+}
+
+export async function startGithubStandIn(o: {
+  tokens: string[];
+  repos: string[];
+  /** Check requests and answers against GitHub's description (default true). */
+  validate?: boolean;
+}): Promise<GithubStandIn> {
+  const contract = o.validate === false ? undefined : githubContract();
+  const requestIssues: ContractRecord[] = [];
+  const responseIssues: ContractRecord[] = [];
   const repos = new Map<string, Repo>(
     o.repos.map((r) => [r, { issues: [], comments: new Map(), labels: new Map() }]),
   );
@@ -454,15 +515,31 @@ export async function startGithubStandIn(o: { tokens: string[]; repos: string[] 
     res.end(text);
   };
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', base);
-    const method = req.method ?? 'GET';
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const record = (status: number) =>
-      requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), status });
+  function parseBody(chunks: Buffer[]): Record<string, unknown> | undefined {
+    if (chunks.length === 0) return undefined;
     try {
-      const auth = /^(?:token|bearer)\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+    } catch {
+      throw new HttpProblem(400, {
+        message: 'Problems parsing JSON',
+        documentation_url: 'https://docs.github.com/rest',
+        status: '400',
+      });
+    }
+  }
+
+  type Answer = { status: number; body?: unknown; headers: Record<string, string> };
+
+  /** Authentication, faults, GitHub's request validation, then the operation itself. */
+  function answer(
+    method: string,
+    url: URL,
+    authorization: string | undefined,
+    chunks: Buffer[],
+    note: (op?: string) => void,
+  ): Answer {
+    try {
+      const auth = /^(?:token|bearer)\s+(\S+)$/i.exec(authorization ?? '');
       if (!auth || !o.tokens.includes(auth[1]!)) {
         throw new HttpProblem(401, {
           message: 'Bad credentials',
@@ -473,26 +550,58 @@ export async function startGithubStandIn(o: { tokens: string[]; repos: string[] 
       used++;
       const fault = injected(method, url.pathname);
       if (fault) throw fault;
-      let body: Record<string, unknown> = {};
-      if (chunks.length > 0) {
-        try {
-          body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
-        } catch {
-          throw new HttpProblem(400, {
-            message: 'Problems parsing JSON',
-            documentation_url: 'https://docs.github.com/rest',
-            status: '400',
-          });
-        }
+      const body = parseBody(chunks);
+      const check = contract?.validateRequest({
+        method,
+        pathname: url.pathname,
+        query: url.searchParams,
+        body,
+      });
+      note(check?.operationId);
+      if (check && check.issues.length > 0) {
+        requestIssues.push({ method, path: url.pathname, issues: check.issues });
+        throw invalidRequest(check.issues);
       }
-      const out = route(method, url.pathname, url.searchParams, body);
-      record(out.status);
-      send(res, out.status, out.body, out.headers ?? {});
+      const out = route(method, url.pathname, url.searchParams, body ?? {});
+      return { status: out.status, body: out.body, headers: out.headers ?? {} };
     } catch (e) {
       const p = e instanceof HttpProblem ? e : new HttpProblem(500, { message: (e as Error).message });
-      record(p.status);
-      send(res, p.status, p.body, p.headers);
+      return { status: p.status, body: p.body, headers: p.headers };
     }
+  }
+
+  /** The stand-in's own answer checked against the description: a drift is a loud 500, never passed on. */
+  function checked(method: string, url: URL, a: Answer): Answer {
+    const issues = contract?.validateResponse({ method, pathname: url.pathname, ...a }) ?? [];
+    if (issues.length === 0) return a;
+    responseIssues.push({ method, path: url.pathname, status: a.status, issues });
+    const text = issues.map((i) => `${i.path} ${i.message}`).join('; ');
+    return {
+      status: 500,
+      body: { message: `GitHub stand-in bug: its ${a.status} answer breaks GitHub's description: ${text}` },
+      headers: {},
+    };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', base);
+    const method = req.method ?? 'GET';
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    let operationId: string | undefined;
+    const a = checked(
+      method,
+      url,
+      answer(method, url, req.headers.authorization, chunks, (op) => (operationId = op)),
+    );
+    requests.push({
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      status: a.status,
+      ...(operationId ? { operationId } : {}),
+    });
+    send(res, a.status, a.body, a.headers);
   }
 
   const server = createServer((req, res) => void handle(req, res));
@@ -501,6 +610,8 @@ export async function startGithubStandIn(o: { tokens: string[]; repos: string[] 
   return {
     url: base,
     requests,
+    requestIssues,
+    responseIssues,
     issues: (repo) => repos.get(repo)?.issues.filter((i) => !i.pull_request) ?? [],
     comments: (repo, n) => repos.get(repo)?.comments.get(n) ?? [],
     seed(repo, s) {

@@ -3,6 +3,7 @@
 // defaults are applied, and the result is validated with the API server's wording (422 Invalid with causes).
 // The schemas are the generated CRDs (aio-crds.generated.json, from scripts/gen-aio-crds.ts).
 import generated from './aio-crds.generated.json' with { type: 'json' };
+import { CERT_MANAGER_CRDS } from './cert-manager-crd.js';
 import type { ResourceType } from './resources.js';
 import { ApiError, badRequest, invalid, type StatusCause } from './status.js';
 import { clone, deepEqual, isPlainObject, type KubeObject } from './types.js';
@@ -41,9 +42,11 @@ export interface Crd {
 
 export const AIO_CRDS: readonly Crd[] = generated as unknown as Crd[];
 
-/** The openAPIV3Schema of a custom resource type, when it has a generated CRD. */
+/** The openAPIV3Schema of a custom resource type, when it has a CRD (the AIO kinds, cert-manager's Certificate). */
 export function crdSchema(r: Pick<ResourceType, 'group' | 'version' | 'kind'>): Schema | undefined {
-  const crd = AIO_CRDS.find((c) => c.spec.group === r.group && c.spec.names.kind === r.kind);
+  const crd = [...AIO_CRDS, ...CERT_MANAGER_CRDS].find(
+    (c) => c.spec.group === r.group && c.spec.names.kind === r.kind,
+  );
   return crd?.spec.versions.find((v) => v.name === r.version)?.schema.openAPIV3Schema;
 }
 

@@ -256,6 +256,17 @@ export const RESOURCES: readonly ResourceType[] = [
       subresources: { status: STATUS },
     }),
   ),
+  // cert-manager's Certificate (a cluster with AIO has cert-manager): schema in cert-manager-crd.ts.
+  def({
+    gv: 'cert-manager.io/v1',
+    resource: 'certificates',
+    kind: 'Certificate',
+    shortNames: ['cert', 'certs'],
+    categories: ['cert-manager'],
+    builtin: false,
+    generation: true,
+    subresources: { status: STATUS },
+  }),
 ];
 
 /** Group → versions served, in discovery order (legacy core group is ''). */

@@ -424,6 +424,19 @@ export class ApiServer {
         return sendJson(res, 200, o);
       }
       case 'patch': {
+        // A server-side apply that creates the object is also authorized as `create` of that name
+        // (k8s.io/apiserver endpoints/handlers/patch.go, createAuthorizerAttributes).
+        const applying = contentType.startsWith('application/apply-patch');
+        if (applying && !sub && !api.store.get(r, rr.namespace, rr.name!)) {
+          const { namespace, name } = rr;
+          this.authorize(identity, {
+            verb: 'create',
+            apiGroup: r.group,
+            resource: r.resource,
+            name: name!,
+            ...(namespace ? { namespace } : {}),
+          });
+        }
         const force = query.get('force') === 'true';
         const { object, created } = api.patch(r, rr.namespace, rr.name!, contentType, body, {
           manager:
@@ -558,13 +571,13 @@ export class ApiServer {
       name: parsed.name!,
       ...(parsed.namespace ? { namespace: parsed.namespace } : {}),
     });
-    if (
-      identity.rules &&
-      !isAllowed(identity.rules, attrs('create')) &&
-      !isAllowed(identity.rules, attrs('get'))
-    ) {
-      return reject(forbidden(identity.user, attrs('create')));
-    }
+    // SPDY upgrades are POSTs: `create`. A WebSocket upgrade is a GET: Kubernetes authorizes it as `get`, and from
+    // 1.35 (AuthorizePodWebsocketUpgradeCreatePermission) as `create` too; we demand both, so a permission table
+    // that lacks either fails here as it would on some real cluster.
+    const websocket = (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
+    const needed = websocket ? ['get', 'create'] : ['create'];
+    const missing = identity.rules ? needed.find((v) => !isAllowed(identity.rules!, attrs(v))) : undefined;
+    if (missing) return reject(forbidden(identity.user, attrs(missing)));
     try {
       this.deps.api.get(parsed.resource, parsed.namespace, parsed.name);
     } catch (e) {

@@ -4,9 +4,10 @@
 // - Every port entry of every BrokerListener whose `brokerRef` names an existing Broker is served, on a local port
 //   fixed for the sandbox's life (so port-forward targets never move): one mosquitto per broker port (see
 //   port-server.ts), so changing one port restarts only that one. A port whose entry goes away is closed.
-// - `tls` (Automatic: the sandbox's broker server certificate; Manual: the named Secret's tls.crt/tls.key) makes
-//   the port TLS; X.509 authentication makes it require a client certificate chaining to the trusted-CA
-//   ConfigMap's client_ca.pem, the CN being the user its BrokerAuthorization (ACL) speaks of.
+// - `tls` (Automatic: the sandbox's broker server certificate, or the one cert-manager wrote, see automatic-tls.ts;
+//   Manual: the named Secret's tls.crt/tls.key) makes the port TLS; X.509 authentication makes it require a client
+//   certificate chaining to the trusted-CA ConfigMap's client_ca.pem, the CN being the user its
+//   BrokerAuthorization (ACL) speaks of.
 // - Refused like AIO's validation refuses them, and therefore not opened: an X.509 port without `tls` (AIO: X.509
 //   needs TLS), a second entry for a port already taken (ports are unique across listeners), a Manual TLS port
 //   whose Secret is missing, an X.509 port whose trusted-CA ConfigMap is missing.
@@ -23,6 +24,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { BROKER_LABELS, BROKER_POD, type KubeObject, type KubeSandbox } from '../kube-apiserver/index.js';
 import { freePort } from '../peers/free-port.js';
 import type { TestCertificate } from '../test-pki.js';
+import { automaticTls } from './automatic-tls.js';
 import { planKey, startPortServer, type PortPlan, type PortServer } from './port-server.js';
 
 const AIO = 'azure-iot-operations';
@@ -188,7 +190,7 @@ export function desiredBroker(kube: KubeSandbox, serverCert: { cert: string; key
         const b64 = (k: string) => Buffer.from(secret?.data?.[k] ?? '', 'base64').toString('utf8');
         if (!secret?.data?.['tls.crt'] || !secret.data['tls.key']) continue;
         tls = { cert: b64('tls.crt'), key: b64('tls.key') };
-      } else if (entry.tls) tls = serverCert;
+      } else if (entry.tls) tls = automaticTls(kube) ?? serverCert; // cert-manager's Secret, once written
       const clientCa = x509 ? effectiveClientCa(kube, entry.port) : undefined;
       if (x509 && clientCa === undefined) continue; // no trusted CA to check clients against: not ready
       const acl = entry.authorizationRef ? effectiveAcl(kube, entry.port) : undefined;

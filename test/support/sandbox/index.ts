@@ -1,8 +1,9 @@
 // The sandbox every stage is tested in, and the demo runs against: the Kubernetes API stand-in seeded like an
 // AIO cluster, and real mosquitto processes serving whatever the cluster's broker resources name (every listener
 // port, TLS, X.509, authorization, WebSockets: see broker-mirror.ts), reachable through the stand-in's
-// port-forward of Service aio-broker (e.g. :18884). Everything on loopback, in a
-// temp dir, stopped by stop().
+// port-forward of Service aio-broker (e.g. :18884). Optionally (the demo uses both): two registries and a kubelet
+// that pulls from them (registries.ts), and a Litmus Edge API stand-in (litmus-edge.ts). Everything on loopback,
+// in a temp dir, stopped by stop().
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,8 @@ import { freePort } from '../peers/free-port.js';
 import { probeTls, type TlsProbeResult } from '../peers/tls-probe.js';
 import { createTestCa, issueTestCert, type TestCertificate } from '../test-pki.js';
 import { startBrokerMirror, type BrokerMirror, type ReconcileDelay } from './broker-mirror.js';
+import { startSandboxLitmusEdge, type SandboxLitmusEdge } from './litmus-edge.js';
+import { startSandboxRegistries, type SandboxRegistries } from './registries.js';
 
 export const BROKER_X509_PORT = 18884;
 export const BROKER_DNS_NAMES = [
@@ -37,6 +40,10 @@ export interface Sandbox {
   secretData(namespace?: string, name?: string): Record<string, string> | undefined;
   /** A TLS handshake with the broker as the client in that Secret (leaf + intermediate), trusting the AIO CA. */
   connectAsClient(namespace?: string, name?: string): Promise<TlsProbeResult>;
+  /** With `registries: true`: the source registry (a test Litmus Edge image as `latest`) and the target. */
+  registries?: SandboxRegistries;
+  /** With `litmusEdge`: a Litmus Edge API stand-in whose integrations reach this broker. */
+  litmusEdge?: SandboxLitmusEdge;
   stop(): Promise<void>;
 }
 
@@ -54,10 +61,24 @@ export interface SandboxOptions extends Omit<KubeApiServerOptions, 'brokerCaPem'
    * the tests (scripts/demo.ts reads LITMUS_SANDBOX_FAULTS) makes the cluster fail. Added after `faults`' rules.
    */
   faultPlanFile?: string;
+  /**
+   * Start two registry peers (registries.ts: a source holding a test Litmus Edge image tagged `latest`, and a
+   * target) and run Pods with the kubelet runtime, which trusts their CA and pulls for real (unless `runtime` or
+   * `kubelet` say otherwise). Default false.
+   */
+  registries?: boolean;
+  /** Start a Litmus Edge API stand-in (litmus-edge.ts) reporting `version`. Default false. */
+  litmusEdge?: boolean | { version?: string };
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const { reconcileDelayMs = DEFAULT_RECONCILE_DELAY, faultPlanFile, ...kubeOptions } = options;
+  const {
+    reconcileDelayMs = DEFAULT_RECONCILE_DELAY,
+    faultPlanFile,
+    registries: withRegistries = false,
+    litmusEdge: withLitmusEdge = false,
+    ...kubeOptions
+  } = options;
   if (faultPlanFile !== undefined) {
     // Validated here: a bad file fails the start, naming the rule and the field.
     kubeOptions.faults = kubeOptions.faults
@@ -68,7 +89,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
   const dir = mkdtempSync(join(tmpdir(), 'litmus-aio-sandbox-'));
   const aioCa = await createTestCa('Azure IoT Operations Sandbox Root CA');
-  const [brokerServerCert, listenPort] = await Promise.all([
+  const [brokerServerCert, listenPort, registries] = await Promise.all([
     issueTestCert(aioCa, {
       commonName: 'aio-broker',
       dnsNames: BROKER_DNS_NAMES,
@@ -76,22 +97,40 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       usage: 'server',
     }),
     freePort(),
+    withRegistries ? startSandboxRegistries() : undefined,
   ]);
-  const kube = await startKubeApiServer({
-    ...kubeOptions,
-    brokerCaPem: aioCa.cert,
-    brokerCaKeyPem: aioCa.key,
-  });
-  let broker: BrokerMirror;
+  if (registries) {
+    kubeOptions.runtime ??= 'kubelet';
+    kubeOptions.kubelet = { registryCa: registries.ca, ...kubeOptions.kubelet };
+  }
+  let kube: KubeSandbox | undefined;
+  let broker: BrokerMirror | undefined;
+  let litmusEdge: SandboxLitmusEdge | undefined;
   try {
+    kube = await startKubeApiServer({
+      ...kubeOptions,
+      brokerCaPem: aioCa.cert,
+      brokerCaKeyPem: aioCa.key,
+    });
     broker = await startBrokerMirror(kube, {
       serverCert: brokerServerCert,
       x509Port: BROKER_X509_PORT,
       listenPort,
       reconcileDelayMs,
     });
+    const mirror = broker;
+    if (withLitmusEdge)
+      litmusEdge = await startSandboxLitmusEdge(
+        (host, port) =>
+          BROKER_DNS_NAMES.includes(host) && port === BROKER_X509_PORT
+            ? { host: mirror.host, port: mirror.port }
+            : undefined,
+        withLitmusEdge === true ? {} : withLitmusEdge,
+      );
   } catch (e) {
-    await kube.stop();
+    await broker?.stop();
+    await kube?.stop();
+    await registries?.stop();
     throw e;
   }
   const secretData = (
@@ -123,9 +162,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         ...(d['tls.crt'] && d['tls.key'] ? { cert: d['tls.crt'], key: d['tls.key'] } : {}),
       });
     },
+    ...(registries ? { registries } : {}),
+    ...(litmusEdge ? { litmusEdge } : {}),
     async stop() {
+      await litmusEdge?.standIn.stop();
       await broker.stop();
       await kube.stop();
+      await registries?.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-var p="cleanup",i=(t,e)=>t.kind===e.kind&&(t.kind==="path"?t.path===e.path:t.pid===e.pid);function o(t){let e=[],n=()=>t.save(p,JSON.stringify(e));return{add(r){e.some(a=>i(a,r))||e.push(r),n()},remove(r){let a=e.findIndex(s=>i(s,r));a>=0&&e.splice(a,1),n()},entries:()=>[...e]}}function l(t){let e=t.load(p);if(!e)return[];try{let n=JSON.parse(e);return Array.isArray(n)?n:[]}catch{return[]}}export{o as a,l as b};

@@ -1,0 +1,2 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+var p="cleanup",i=n=>n.kind==="path"?`path:${n.path}`:n.kind==="process-group"?`pid:${n.pid}`:`lease:${n.namespace}/${n.name}/${n.identity}`,s=(n,e)=>i(n)===i(e);function l(n){let e=[],t=()=>n.save(p,JSON.stringify(e));return{add(r){e.some(a=>s(a,r))||e.push(r),t()},remove(r){let a=e.findIndex(o=>s(o,r));a>=0&&e.splice(a,1),t()},entries:()=>[...e]}}function u(n){let e=n.load(p);if(!e)return[];try{let t=JSON.parse(e);return Array.isArray(t)?t:[]}catch{return[]}}export{l as a,u as b};

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{a,b}from"./chunk-2LU4U7PK.js";import"./chunk-ZQDXOP5V.js";import"./chunk-67BG23Y2.js";export{a as KubeconfigError,b as checkKubeconfig};

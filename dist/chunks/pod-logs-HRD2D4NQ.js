@@ -1,0 +1,2 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+import{Fo as r,Vn as t}from"./chunk-5SP6G4T2.js";import"./chunk-A3ATWX74.js";import"./chunk-XT2ZZLF2.js";import"./chunk-67BG23Y2.js";function d(i){let n=new r;n.loadFromString(i);let a=n.makeApiClient(t);return async e=>{try{let o=await a.readNamespacedPodLog({name:e.pod,namespace:e.namespace,container:e.container,tailLines:e.tailLines,...e.previous?{previous:!0}:{}});return typeof o=="string"?o:void 0}catch{return}}}export{d as podLogReader};
