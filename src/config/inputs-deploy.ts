@@ -83,6 +83,34 @@ const helmVersion = z.pipe(
   ),
 );
 
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
+
+/** Why a helm download base URL cannot be used, or undefined: https, or plain http to this machine only. */
+export function helmDownloadUrlProblem(v: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    return `${quote(v)} is not a URL such as https://get.helm.sh`;
+  }
+  if (u.protocol === 'http:' && !LOOPBACK.test(u.hostname))
+    return `${quote(v)} is plain http to a remote host (http:// is accepted for a loopback address only)`;
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return `${quote(v)} is not an https:// URL`;
+  if (u.username || u.password) return `${quote(v)} holds credentials, which a helm download does not send`;
+  if (u.search || u.hash) return `${quote(v)} has a query or fragment`;
+  return undefined;
+}
+
+const helmDownloadUrl = z.pipe(
+  z.transform(trimmed),
+  z.string({ error: (iss) => `got ${quote(iss.input)}, not a URL` }).check(
+    z.superRefine((v, ctx) => {
+      const problem = helmDownloadUrlProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', input: v, message: problem });
+    }),
+  ),
+);
+
 export const DEPLOY_INPUTS = defineInputs({
   release: {
     description:
@@ -153,10 +181,18 @@ export const DEPLOY_INPUTS = defineInputs({
   },
   'helm-version': {
     description:
-      'The helm version this run must use, e.g. `4.1.4`. This version does not download helm: helm must be on PATH (in a workflow, e.g. azure/setup-helm), and the run fails unless it is exactly this version. Without it any helm on PATH from 4.1.2 on is accepted.',
+      "The helm version this run must use, e.g. `4.1.4`. On a GitHub runner, when helm on PATH is missing or another version, this version is downloaded from `helm-download-url`, checked against the SHA-256 helm publishes beside it before it is unpacked, and kept in the runner's tool cache (later steps of the job reuse it). Elsewhere (the CLI) helm must be on PATH and exactly this version. Without it any helm on PATH from 4.1.2 on is accepted.",
     expected: 'a helm version such as 4.1.4',
     example: 'helm-version: 4.1.4',
     schema: z.optional(helmVersion),
+  },
+  'helm-download-url': {
+    description:
+      "Where `helm-version` is downloaded from on a GitHub runner: `<url>/helm-v<version>-<os>-<arch>.tar.gz` and its `.sha256sum`, as helm publishes them. Set it to a mirror that keeps helm's file names (https, or http to a loopback address only).",
+    default: 'https://get.helm.sh',
+    expected: 'an https:// URL',
+    example: 'helm-download-url: https://mirror.example.com/helm',
+    schema: helmDownloadUrl,
   },
 });
 

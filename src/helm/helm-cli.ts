@@ -1,16 +1,18 @@
-// The Helm port on the real helm binary from PATH. Every run gets a private directory (mode 0700) holding HOME
+// The Helm port on the real helm binary: from PATH, or on a GitHub runner the version helm-version pins from the
+// tool cache (helm-locate.ts, helm-install.ts). Every run gets a private directory (mode 0700) holding HOME
 // and the XDG directories (no user's repositories, caches or plugins leak in; concurrent runs do not share a
 // cache), the kubeconfig (0600) and the values files (0600, they may hold secrets). The directory is registered
 // with the cleanup registry at once, so the post step removes it even when this process is killed.
-import { accessSync, constants } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import type { CleanupEntry, CleanupRegistry } from '../pipeline/cleanup.js';
+import { silentLogger, type Logger } from '../pipeline/logger.js';
 import { loadYaml } from '../config/yaml.js';
 import { chartMetaOf, parseHistory, parseStatus, parseValues, type ChartMeta } from './helm-json.js';
+import type { HelmInstaller } from './helm-install.js';
+import { checkHelm, locateHelm } from './helm-locate.js';
 import { runHelmProcess, type HelmRunResult } from './helm-process.js';
-import { helmVersionProblem, MINIMUM_HELM, parseHelmVersion } from './helm-version.js';
 import { HelmError, helmErrorText, type Helm, type HelmWriteOptions } from './helm.js';
 
 export interface OpenHelmOptions {
@@ -19,27 +21,18 @@ export interface OpenHelmOptions {
   /** The kubeconfig (YAML or JSON text) for the run's cluster. */
   kubeconfig: string;
   cleanup: CleanupRegistry;
-  /** helm-version: the exact version helm on PATH must be. */
+  /** helm-version: the exact version helm must be. */
   pinned?: string;
+  /** On a GitHub runner: installs `pinned` when helm on PATH is missing or another version (helm-install.ts). */
+  installer?: HelmInstaller;
   /** An explicit helm binary instead of looking on PATH. */
   binary?: string;
   /** Grace period for helm to exit after SIGINT (see helm-process.ts). */
   graceMs?: number;
-}
-
-const INSTALL_FIX = `install helm ${MINIMUM_HELM.text.slice(1)} or newer on PATH before this step (in a workflow: azure/setup-helm with version: v4.1.4; elsewhere https://helm.sh/docs/intro/install/)`;
-
-export function findOnPath(name: string, path: string | undefined): string | undefined {
-  for (const dir of (path ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  /** Where the helm in use (and a download's progress) is logged. */
+  log?: Logger;
+  /** Cancels a download. */
+  signal?: AbortSignal;
 }
 
 /** Our environment for helm: the run's, with helm's own homes, caches and KUBECONFIG replaced by private ones. */
@@ -70,10 +63,8 @@ async function privateDir(env: NodeJS.ProcessEnv): Promise<string> {
   return dir;
 }
 
-/** Finds and checks helm, prepares its private directory; close() removes it. */
+/** Prepares helm's private directory, finds helm (installing a pinned version on a runner) and checks it. */
 export async function openHelm(o: OpenHelmOptions): Promise<Helm> {
-  const binary = o.binary ?? findOnPath('helm', o.env['PATH']);
-  if (!binary) throw new HelmError('helm was not found on PATH', INSTALL_FIX);
   const dir = await privateDir(o.env);
   const entry: CleanupEntry = { kind: 'path', path: dir, label: 'helm private directory (kubeconfig)' };
   o.cleanup.add(entry);
@@ -85,9 +76,20 @@ export async function openHelm(o: OpenHelmOptions): Promise<Helm> {
     const kubeconfig = join(dir, 'kubeconfig');
     await writeFile(kubeconfig, o.kubeconfig, { mode: 0o600 });
     const env = helmEnv(o.env, dir, kubeconfig);
-    const version = await checkVersion(binary, env, o.pinned);
+    const log = o.log ?? silentLogger;
+    const located = o.binary
+      ? { binary: o.binary, where: 'given' }
+      : await locateHelm({
+          env,
+          log,
+          signal: o.signal ?? new AbortController().signal,
+          ...(o.pinned ? { pinned: o.pinned } : {}),
+          ...(o.installer ? { installer: o.installer } : {}),
+        });
+    const version = await checkHelm(located, env, o.pinned);
+    log.info(`helm ${version} (${located.binary})`);
     return helmCli({
-      binary,
+      binary: located.binary,
       env,
       dir,
       kubeconfig,
@@ -99,23 +101,6 @@ export async function openHelm(o: OpenHelmOptions): Promise<Helm> {
     await close();
     throw e;
   }
-}
-
-async function checkVersion(binary: string, env: NodeJS.ProcessEnv, pinned?: string): Promise<string> {
-  const r = await runHelmProcess(binary, ['version', '--template', '{{.Version}}'], { env });
-  const found = r.code === 0 ? parseHelmVersion(r.stdout) : undefined;
-  if (!found)
-    throw new HelmError(
-      `${binary} did not report a version (${r.code === 0 ? r.stdout.trim().slice(0, 60) : helmErrorText(r)})`,
-      INSTALL_FIX,
-    );
-  const problem = helmVersionProblem(found, pinned);
-  if (problem)
-    throw new HelmError(
-      `${problem} (${binary})`,
-      pinned ? `install helm ${pinned} on PATH, or change helm-version` : INSTALL_FIX,
-    );
-  return found.text;
 }
 
 const NOT_FOUND = /release: not found/;

@@ -24,13 +24,17 @@ export function compareVersions(a: Omit<HelmVersion, 'text'>, b: Omit<HelmVersio
 
 /**
  * Why this helm cannot be used, or undefined. `pinned` (the helm-version input, e.g. 4.1.4) must match exactly
- * when given.
+ * when given; `where` says where this helm came from ("on PATH", "from the tool cache").
  */
-export function helmVersionProblem(found: HelmVersion, pinned?: string): string | undefined {
+export function helmVersionProblem(
+  found: HelmVersion,
+  pinned?: string,
+  where = 'on PATH',
+): string | undefined {
   if (compareVersions(found, MINIMUM_HELM) < 0)
     return `helm ${found.text} is older than ${MINIMUM_HELM.text}, which the deploy stage needs (Helm 4's --wait=watcher, and the wait fixes of 4.1.1-4.1.2)`;
   const want = pinned ? parseHelmVersion(pinned) : undefined;
   if (want && compareVersions(found, want) !== 0)
-    return `helm on PATH is ${found.text}, but helm-version asks for ${pinned}`;
+    return `helm ${where} is ${found.text}, but helm-version asks for ${pinned}`;
   return undefined;
 }

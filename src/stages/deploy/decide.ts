@@ -3,7 +3,7 @@
 // image digest; a release stuck in pending-* is recovered first (helm refuses every upgrade until then).
 import type { ChartMeta, HelmRevision } from '../../helm/helm-json.js';
 import { PENDING_STATUSES } from '../../helm/helm-json.js';
-import { jsonDiff } from '../../util/json-diff.js';
+import { redactedDiff } from './redact.js';
 import { digestOfValues, imageOfValues } from './values.js';
 
 type Json = Record<string, unknown>;
@@ -62,7 +62,7 @@ export function differences(rev: HelmRevision, values: Json | undefined, d: Desi
   const [before, after] = imageChanged
     ? [withoutImageName(values), withoutImageName(d.values)]
     : [values ?? {}, d.values];
-  reasons.push(...jsonDiff(before, after).map((l) => `values ${l}`));
+  reasons.push(...redactedDiff(before, after).map((l) => `values ${l}`));
   return reasons;
 }
 

@@ -14,6 +14,7 @@ import { deployRelease, planRelease, type DeployOutcome, type DesiredChart } fro
 import { resolveDeployImage } from './image.js';
 import { takeDeployLock } from './lock.js';
 import { defaultDeployPorts, type DeployPorts } from './ports.js';
+import { secretStrings } from './redact.js';
 import { deploySettings, type DeploySettings } from './settings.js';
 import { shippedChartDir } from './shipped-chart.js';
 import { desiredValues } from './values.js';
@@ -90,9 +91,11 @@ async function plan(p: DeployPorts, s: DeploySettings, helm: Helm, ctx: StageCon
 
 export function createDeployStage(deps: StageDeps, ports?: DeployPorts): Stage {
   const s = deploySettings(deps.inputs);
+  // A password put into `values` must not show up in a log line either (plans show it as "(secret)").
+  for (const secret of secretStrings(s.userValues)) deps.mask(secret);
   const p = ports ?? defaultDeployPorts(deps, s);
   const run = async (ctx: StageContext, step: typeof apply): Promise<StageOutcome> => {
-    const helm = await p.helm(ctx.cleanup);
+    const helm = await p.helm(ctx.cleanup, ctx);
     try {
       return await step(p, s, helm, ctx);
     } finally {

@@ -1,5 +1,6 @@
 // What a deploy decision means, one line per change (pure): plan mode prints these, apply mode logs and reports
-// them. The image change and each changed value are their own lines, so a plan is a readable diff.
+// them. The image change and each changed value are their own lines, so a plan is a readable diff; values under
+// secret-looking keys are shown as (secret) or (secret, changed), never as themselves (redact.ts).
 import type { DeployDecision, DesiredRelease } from './decide.js';
 import { chartLabel } from './decide.js';
 import { imageOfValues } from './values.js';

@@ -13,7 +13,7 @@ async function rollBack(
   to: number,
   ctx: StageContext,
 ): Promise<StageOutcome> {
-  const helm = await p.helm(ctx.cleanup);
+  const helm = await p.helm(ctx.cleanup, ctx);
   try {
     const lock = await takeDeployLock(await p.kube(), s, p.env, ctx, helm.kubeconfigPath);
     try {

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{a,b,c,d,e,f,g}from"./chunk-3X72Y5CM.js";import"./chunk-SESB74YV.js";import"./chunk-67BG23Y2.js";export{a as AcrError,g as acrImporter,c as acrManagementClient,d as armErrorOf,e as explainAcrFailure,f as importCredentials,b as registryResourceId};

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{b as a,d as b}from"./chunk-5GU3DDBT.js";import"./chunk-MCRF5EYE.js";import"./chunk-BQHOPLZQ.js";import"./chunk-XGJU7V5V.js";import"./chunk-7TSMFWQJ.js";import"./chunk-6FLPJAAR.js";import"./chunk-5W2JI5D5.js";import"./chunk-PBLWWMCJ.js";import"./chunk-YSS4UVVF.js";import"./chunk-PUXSFRBS.js";import"./chunk-AXS74IWE.js";import"./chunk-67BG23Y2.js";export{a as PreflightError,b as runCommand};
