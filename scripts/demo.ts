@@ -1,7 +1,8 @@
 // `npm run demo`: starts the sandbox (Kubernetes API stand-in seeded like an AIO cluster whose kubelet pulls and runs
-// real images, a real mosquitto as the broker's X.509 port, two real registries, a Litmus Edge API stand-in), then
-// runs the real CLI bundle against it: plan, run (mirror -> deploy -> certs -> authpolicy -> connector -> smoke), and
-// run again to show that a second run changes nothing. Stops everything at the end or on Ctrl-C.
+// real images, a real mosquitto as the broker's X.509 port, two real registries whose test "Litmus Edge" image runs
+// the Litmus Edge API stand-in), then runs the real CLI bundle against it: plan, run (mirror -> deploy -> certs ->
+// authpolicy -> connector -> smoke; connector reaches the deployed pod through a port-forward to the release's
+// Service), and run again to show that a second run changes nothing. Stops everything at the end or on Ctrl-C.
 // Options: --keep (leave the sandbox running until Ctrl-C, to poke at it with kubectl, helm and the CLI: the
 // commands to do so are printed), --dist <dir> (the bundle to run; default dist/).
 import { spawn, spawnSync } from 'node:child_process';
@@ -97,8 +98,8 @@ function demoConfig(sb: Sandbox): string {
     'authpolicy-mode: kubernetes   # the sandbox has no Azure Resource Manager behind it',
     'client-cert-days: 100',
     'topic-prefix: litmus',
-    "# connector: the sandbox's Litmus Edge API (its certificate is pinned on first use)",
-    `litmus-edge-url: ${le.url}`,
+    "# connector: the Litmus Edge pod deploy installed, through a port-forward to the release's Service on 443",
+    '# (no litmus-edge-url); its self-signed certificate is pinned on first use',
     `litmus-edge-token: ${le.token}`,
     'connector-topics: devicehub.alias.press1.*',
     '# smoke: the DeviceHub messages the integration publishes arrive through the broker',
@@ -131,6 +132,14 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
  * the kubelet pulled for the release's pod.
  */
 function clusterFacts(sb: Sandbox): string[] {
+  // The connector stage reached Litmus Edge through the API server: pods/portforward in the release's namespace.
+  const forwards = sb.kube.requests.filter(
+    (r) =>
+      r.resource === 'pods' &&
+      r.subresource === 'portforward' &&
+      r.namespace === NAMESPACE &&
+      r.status === 101,
+  );
   const revisions = sb.kube.store
     .list('secrets', NAMESPACE)
     .map((s) => s.metadata.labels ?? {})
@@ -143,6 +152,7 @@ function clusterFacts(sb: Sandbox): string[] {
   return [
     `helm revision: ${revisions.join(', ') || '(none)'} of release ${RELEASE} in namespace ${NAMESPACE}`,
     `image digest:  ${imageId.split('@')[1] || '(none)'} (pod ${pod?.metadata?.name ?? '(none)'} runs ${imageId || 'nothing'})`,
+    `port-forward:  ${forwards.length} pods/portforward upgrade(s) in namespace ${NAMESPACE} (to pod ${forwards[0]?.name ?? '(none)'}): the connector reached Litmus Edge through the release's Service`,
   ];
 }
 
@@ -160,7 +170,7 @@ process.on('SIGTERM', () => void stop(143));
 
 async function startDemoSandbox(): Promise<Sandbox> {
   say(
-    'Starting the sandbox (Kubernetes API stand-in + mosquitto as the AIO broker + two registries + Litmus Edge API)...',
+    'Starting the sandbox (Kubernetes API stand-in + mosquitto as the AIO broker + two registries holding a test Litmus Edge image)...',
   );
   const t0 = performance.now();
   // LITMUS_SANDBOX_FAULTS=<plan.json|yaml>: make the sandbox's Kubernetes API fail as the plan says (see
@@ -178,7 +188,9 @@ async function startDemoSandbox(): Promise<Sandbox> {
   console.log(`ready in ${((performance.now() - t0) / 1000).toFixed(1)} s: API ${sb.kube.url}`);
   console.log(`source registry: ${sb.registries?.source.host} (the "Litmus" image, tagged latest only)`);
   console.log(`target registry: ${sb.registries?.target.host}`);
-  console.log(`Litmus Edge API: ${sb.litmusEdge?.url}`);
+  console.log(
+    `Litmus Edge API: the pod of release ${RELEASE} (the stand-in is the image's process), Service ${RELEASE}:443`,
+  );
   return sb;
 }
 
@@ -200,7 +212,7 @@ try {
   );
   await cli(sb, ['run', '--config', config]);
   say(
-    '4. The cluster runs the mirrored image by digest, and helm has one revision (the second run did not upgrade):',
+    '4. The cluster runs the mirrored image by digest, helm has one revision (the second run did not upgrade), and the connector reached that pod through a port-forward:',
   );
   for (const line of clusterFacts(sb)) console.log(line);
 

@@ -131,7 +131,7 @@ export function kubeClientFromConfig(kc: KubeConfig, fieldManager = 'litmus-aio'
             ws?.once('close', () => socket.destroy());
           },
           (e: unknown) => {
-            errors.push(`port-forward to Service ${namespace}/${service}:${port}: ${(e as Error).message}`);
+            errors.push(`port-forward to Service ${namespace}/${service}:${port}: ${tunnelFailure(e)}`);
             socket.destroy();
           },
         );
@@ -177,4 +177,21 @@ export function kubeClientFromConfig(kc: KubeConfig, fieldManager = 'litmus-aio'
 /** A client for the kubeconfig this run uses (see kubeconfig-source.ts); checked as the preflight checks it. */
 export async function kubeClientFromSource(source: KubeconfigSource): Promise<KubeClient> {
   return kubeClientFromConfig((await loadKubeconfig(source)).kc);
+}
+
+/** One line for a tunnel that could not open: client-node's ApiException message spans the whole HTTP answer. */
+export function tunnelFailure(e: unknown): string {
+  const x = (e ?? {}) as { code?: unknown; body?: unknown; message?: unknown };
+  if (typeof x.code === 'number' && x.code > 0) {
+    let said = '';
+    try {
+      const body: unknown = typeof x.body === 'string' ? JSON.parse(x.body) : x.body;
+      const m = (body as { message?: unknown } | undefined)?.message;
+      if (typeof m === 'string') said = m;
+    } catch {
+      // Not a Kubernetes Status: the status code alone.
+    }
+    return `HTTP ${x.code}${said ? `: ${said}` : ''}`;
+  }
+  return String(x.message ?? e).split('\n')[0] ?? '';
 }

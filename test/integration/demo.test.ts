@@ -1,8 +1,9 @@
 // `npm run demo -- --keep` as a user runs it: the demo's own flow (mirror -> deploy with the real helm and the
-// shipped chart, the kubelet pulling from the sandbox registry -> certs -> authpolicy -> connector -> smoke), then
-// the commands it prints for the user to drive the sandbox themselves, run exactly as printed.
+// shipped chart, the kubelet pulling from the sandbox registry and running the Litmus Edge stand-in as the pod ->
+// certs -> authpolicy -> connector, through a port-forward to the release's Service -> smoke), then the commands it
+// prints for the user to drive the sandbox themselves, run exactly as printed.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -69,8 +70,17 @@ test('the demo mirrors, deploys with helm, runs every stage twice (no change), k
         `deploy +changed .*install release litmusedge in namespace le-demo: chart litmusedge-[\\d.]+, image \\S+:3\\.16\\.2@${digest}`,
       ),
     );
+    // connector reached the deployed pod (no litmus-edge-url: its default port-forward to the release's Service),
+    // and the stand-in running as that pod published its DeviceHub values through the broker (smoke saw them).
+    const config = readFileSync(/config: +(\S+litmus-aio\.yml)/.exec(plain)![1]!, 'utf8');
+    expect(config).not.toMatch(/^litmus-edge-url:/m);
     expect(plain).toContain("[connector] create integration 'aio-broker' (provider generic-mqtt-ssl)");
     expect(plain).toMatch(/litmus\/devicehub\/alias\/press1: \d+ message\(s\)/);
+    const forwarded =
+      /port-forward: +(\d+) pods\/portforward upgrade\(s\) in namespace le-demo \(to pod (\S+)\)/.exec(plain);
+    expect(forwarded, plain).not.toBeNull();
+    expect(Number(forwarded![1])).toBeGreaterThan(0);
+    expect(forwarded![2]).toMatch(/^litmusedge-/);
     // The second run: nothing to do, helm not called to upgrade.
     expect(plain).toContain('Run: everything already up to date');
     expect(plain).toMatch(/deploy +unchanged /);

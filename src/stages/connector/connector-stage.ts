@@ -6,6 +6,7 @@
 import { STAGE_CATALOG } from '../../config/catalog.js';
 import { mapConfig, type RoleValues } from '../../litmus/config-mapping.js';
 import type { TlsTrust } from '../../litmus/tls.js';
+import type { KubeClient } from '../../kube/kube-client.js';
 import type { Stage, StageContext, StageOutcome } from '../../pipeline/stage.js';
 import type { StageDeps } from '../stage-deps.js';
 import { applyConnector } from './apply.js';
@@ -142,6 +143,14 @@ async function run(
   if (!material.ok && (apply || !ctx.upstream.has('certs')))
     throw new Error(`connector: ${material.problem}`);
   const m = material.ok ? material.material : pending(material.brokerCa);
+  const missing = await missingService(kube, s);
+  if (missing) {
+    // A plan before deploy has installed Litmus Edge cannot look at it yet; otherwise nothing to tunnel to.
+    if (!apply && ctx.upstream.has('deploy')) return pendingDeploy(s, missing.where, missing.why);
+    throw new Error(
+      `connector: ${missing.why}. Fix: deploy Litmus Edge first (stages: deploy,connector), check release and namespace, or set litmus-edge-url`,
+    );
+  }
   const session = await ports.open(s, trustFor(s, state, memory), ctx.signal);
   try {
     let o: Observed;
@@ -150,7 +159,7 @@ async function run(
     } catch (e) {
       // A plan before deploy has installed Litmus Edge cannot look at it yet.
       if (apply || !ctx.upstream.has('deploy') || session.observedPin()) throw e;
-      return pendingDeploy(s, session, e);
+      return pendingDeploy(s, session.where, `Litmus Edge does not answer yet: ${(e as Error).message}`);
     }
     memory.pin ??= session.observedPin();
     return await decideAndApply(deps, s, ctx, { session, state, o, pendingCerts: !material.ok });
@@ -159,13 +168,27 @@ async function run(
   }
 }
 
-function pendingDeploy(s: ConnectorSettings, session: LitmusSession, e: unknown): StageOutcome {
+function pendingDeploy(s: ConnectorSettings, where: string, why: string): StageOutcome {
   return {
     changed: true,
     changes: [
-      `configure integration '${s.name}' (${s.provider}) at ${session.where} once deploy has installed Litmus Edge`,
+      `configure integration '${s.name}' (${s.provider}) at ${where} once deploy has installed Litmus Edge`,
     ],
-    details: [`Litmus Edge does not answer yet: ${(e as Error).message}`],
+    details: [why],
+  };
+}
+
+/** The release's Service the default endpoint tunnels to, when it does not exist (a port-forward would only retry). */
+async function missingService(
+  kube: KubeClient,
+  s: ConnectorSettings,
+): Promise<{ where: string; why: string } | undefined> {
+  if (s.endpoint.kind !== 'service') return undefined;
+  const { namespace, service, port } = s.endpoint;
+  if (await kube.get({ apiVersion: 'v1', kind: 'Service', namespace, name: service })) return undefined;
+  return {
+    where: `Service ${namespace}/${service}:${port} (port-forward)`,
+    why: `Service ${namespace}/${service} (the release's Litmus Edge portal and API) does not exist`,
   };
 }
 

@@ -3,7 +3,8 @@
 // user, empty password) and OAuth2 client credentials (POST /auth/v3/oauth/token -> Bearer) — Litmus Edge's
 // error shape ({code, message}; assumed), a 4.x mode without the REST integrations API, and faults (429 with
 // Retry-After, 5xx, slow answers, dropped connections, tokens expiring mid-run, a replaced certificate). An enabled
-// instance really connects to the configured broker and publishes (connector.ts).
+// instance really connects to the configured broker and publishes (connector.ts). GET / answers without
+// authentication (the web portal's page), as the chart's probes expect. container.ts runs it as a sandbox pod.
 import { randomBytes, X509Certificate } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -38,6 +39,8 @@ export interface LitmusEdgeOptions {
   redactSecrets?: boolean;
   publishIntervalMs?: number;
   devices?: SimDevice[];
+  /** Called with every API request once answered (a container logs them). */
+  onRequest?: (r: RequestRecord) => void;
 }
 
 export interface Fault {
@@ -177,14 +180,22 @@ export async function startLitmusEdge(o: LitmusEdgeOptions = {}): Promise<Litmus
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'https://x').pathname;
     const body = parseBody(req, await readBody(req));
-    const record = (status: number, auth: RequestRecord['auth']) =>
-      requests.push({
+    const record = (status: number, auth: RequestRecord['auth']) => {
+      const r: RequestRecord = {
         method,
         path,
         status,
         auth,
         ...(method !== 'GET' && path !== '/auth/v3/oauth/token' ? { body } : {}),
-      });
+      };
+      requests.push(r);
+      o.onRequest?.(r);
+    };
+    if (method === 'GET' && path === '/') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><title>Litmus Edge</title>\n');
+      return;
+    }
     const fault = takeFault(method, path);
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault?.drop) {

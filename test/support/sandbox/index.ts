@@ -2,8 +2,9 @@
 // AIO cluster, and real mosquitto processes serving whatever the cluster's broker resources name (every listener
 // port, TLS, X.509, authorization, WebSockets: see broker-mirror.ts), reachable through the stand-in's
 // port-forward of Service aio-broker (e.g. :18884). Optionally (the demo uses both): two registries and a kubelet
-// that pulls from them (registries.ts), and a Litmus Edge API stand-in (litmus-edge.ts). Everything on loopback,
-// in a temp dir, stopped by stop().
+// that pulls from them (registries.ts), and a Litmus Edge API stand-in (litmus-edge.ts: with the registries, the
+// process of the test Litmus Edge image, so it runs as the pod `deploy` installs). Everything on loopback, in a
+// temp dir, stopped by stop().
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { freePort } from '../peers/free-port.js';
 import { probeTls, type TlsProbeResult } from '../peers/tls-probe.js';
 import { createTestCa, issueTestCert, type TestCertificate } from '../test-pki.js';
 import { startBrokerMirror, type BrokerMirror, type ReconcileDelay } from './broker-mirror.js';
-import { startSandboxLitmusEdge, type SandboxLitmusEdge } from './litmus-edge.js';
+import { podLitmusEdge, startSandboxLitmusEdge, type SandboxLitmusEdge } from './litmus-edge.js';
 import { startSandboxRegistries, type SandboxRegistries } from './registries.js';
 
 export const BROKER_X509_PORT = 18884;
@@ -42,7 +43,10 @@ export interface Sandbox {
   connectAsClient(namespace?: string, name?: string): Promise<TlsProbeResult>;
   /** With `registries: true`: the source registry (a test Litmus Edge image as `latest`) and the target. */
   registries?: SandboxRegistries;
-  /** With `litmusEdge`: a Litmus Edge API stand-in whose integrations reach this broker. */
+  /**
+   * With `litmusEdge`: a Litmus Edge API stand-in whose integrations reach this broker. With `registries` too, it is
+   * the test image's process (no `standIn`/`url`: reach it through the release's Service).
+   */
   litmusEdge?: SandboxLitmusEdge;
   stop(): Promise<void>;
 }
@@ -67,7 +71,10 @@ export interface SandboxOptions extends Omit<KubeApiServerOptions, 'brokerCaPem'
    * `kubelet` say otherwise). Default false.
    */
   registries?: boolean;
-  /** Start a Litmus Edge API stand-in (litmus-edge.ts) reporting `version`. Default false. */
+  /**
+   * A Litmus Edge API stand-in (litmus-edge.ts) reporting `version`: with `registries`, the test Litmus Edge image
+   * runs it (as the pod of a deployed release); else it runs in-process. Default false.
+   */
   litmusEdge?: boolean | { version?: string };
 }
 
@@ -87,6 +94,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         )
       : loadFaultPlan(faultPlanFile);
   }
+  const podEdge =
+    withRegistries && withLitmusEdge
+      ? podLitmusEdge(withLitmusEdge === true ? {} : withLitmusEdge)
+      : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'litmus-aio-sandbox-'));
   const aioCa = await createTestCa('Azure IoT Operations Sandbox Root CA');
   const [brokerServerCert, listenPort, registries] = await Promise.all([
@@ -97,7 +108,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       usage: 'server',
     }),
     freePort(),
-    withRegistries ? startSandboxRegistries() : undefined,
+    withRegistries ? startSandboxRegistries(podEdge ? { litmusEdge: podEdge } : {}) : undefined,
   ]);
   if (registries) {
     kubeOptions.runtime ??= 'kubelet';
@@ -105,7 +116,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
   let kube: KubeSandbox | undefined;
   let broker: BrokerMirror | undefined;
-  let litmusEdge: SandboxLitmusEdge | undefined;
+  let litmusEdge: SandboxLitmusEdge | undefined = podEdge;
   try {
     kube = await startKubeApiServer({
       ...kubeOptions,
@@ -119,7 +130,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       reconcileDelayMs,
     });
     const mirror = broker;
-    if (withLitmusEdge)
+    if (withLitmusEdge && !podEdge)
       litmusEdge = await startSandboxLitmusEdge(
         (host, port) =>
           BROKER_DNS_NAMES.includes(host) && port === BROKER_X509_PORT
@@ -165,7 +176,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...(registries ? { registries } : {}),
     ...(litmusEdge ? { litmusEdge } : {}),
     async stop() {
-      await litmusEdge?.standIn.stop();
+      await litmusEdge?.standIn?.stop();
       await broker.stop();
       await kube.stop();
       await registries?.stop();

@@ -3,10 +3,12 @@
 // and holds a small test "Litmus Edge" image tagged `latest` only (as Litmus publishes it), `target` stands for your
 // ACR/registry the mirror stage copies it into. The sandbox's kubelet trusts the CA and pulls from `target` for real.
 // The image serves HTTPS on its container port named `https` (the kubelet's test-image contract), so the chart's
-// probes pass and a Service port-forward reaches it.
+// probes pass and a Service port-forward reaches it: a plain `ok` server, or, given `litmusEdge`, the Litmus Edge
+// stand-in itself (behaviour `litmus-edge`, configured by the image's Env: see litmus-edge.ts).
 import { pushTestImage, type PushedImage } from '../kube-apiserver/kubelet/test-images.js';
 import { startRegistry, type RegistryPeer } from '../peers/registry.js';
 import { createTestCa, issueLoopbackServerCert } from '../test-pki.js';
+import { litmusEdgeEnv, type SandboxLitmusEdge } from './litmus-edge.js';
 
 /** The repository of the source image, as in Litmus' registry. */
 export const SOURCE_REPOSITORY = 'litmus-sales-enablement/litmusedge/litmusedge-std-docker';
@@ -21,7 +23,9 @@ export interface SandboxRegistries {
   stop(): Promise<void>;
 }
 
-export async function startSandboxRegistries(): Promise<SandboxRegistries> {
+export async function startSandboxRegistries(
+  o: { litmusEdge?: SandboxLitmusEdge } = {},
+): Promise<SandboxRegistries> {
   const ca = await createTestCa('Sandbox Registry CA');
   const start = async (user: string): Promise<RegistryPeer> =>
     startRegistry({
@@ -46,7 +50,9 @@ export async function startSandboxRegistries(): Promise<SandboxRegistries> {
       creds: source.creds,
       repository: SOURCE_REPOSITORY,
       tag: 'latest',
-      behaviour: 'serve',
+      ...(o.litmusEdge
+        ? { behaviour: 'litmus-edge', env: litmusEdgeEnv(o.litmusEdge) }
+        : { behaviour: 'serve' }),
     });
     return { ca: ca.cert, source, target, litmusImage, stop };
   } catch (e) {

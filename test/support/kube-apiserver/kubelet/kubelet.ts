@@ -18,7 +18,9 @@ import type { PodRuntime, PodStatusSink } from '../pod-runtime.js';
 import { findResource } from '../resources.js';
 import { badRequest } from '../status.js';
 import { isPlainObject, nowRfc3339, type KubeObject } from '../types.js';
+import { answerDnsQuery } from './cluster-dns.js';
 import { CONTAINER_SCRIPT, type ContainerConfig } from './container-process.js';
+import { containerEnv, containerProgram } from './programs.js';
 import { parseImageRef, PullError, RegistryClient, type Credential } from './registry-client.js';
 import { BEHAVIOUR_LABEL, LISTEN_LABEL, TLS_PORTS_LABEL } from './test-images.js';
 
@@ -82,6 +84,9 @@ interface ContainerState {
   imageID: string;
   containerID?: string;
   labels?: Record<string, string>;
+  /** node arguments of a container program (programs.ts); undefined: the generic CONTAINER_SCRIPT. */
+  program?: string[];
+  env?: Record<string, string>;
   pullBackoffS: number;
   crashBackoffS: number;
   proc?: ChildProcess;
@@ -319,6 +324,9 @@ export class Kubelet implements PodRuntime {
       c.imageID = `${ref.host}/${ref.repository}@${result.digest}`;
       c.labels = o(o(result.config).config).Labels as Record<string, string> | undefined;
       c.labels = isPlainObject(c.labels) ? c.labels : {};
+      c.env = containerEnv(result.config, c.spec);
+      c.program = await containerProgram(c.labels[BEHAVIOUR_LABEL]);
+      if (st.stopped) return;
       c.pullBackoffS = BACKOFF_BASE_S;
       this.launch(st, c);
     } catch (e) {
@@ -377,8 +385,8 @@ export class Kubelet implements PodRuntime {
       ...(this.opts.tls ? { cert: this.opts.tls.cert, key: this.opts.tls.key } : {}),
     };
     const containerID = `containerd://${randomBytes(32).toString('hex')}`;
-    const proc = spawn(process.execPath, ['-e', CONTAINER_SCRIPT], {
-      env: { PATH: process.env.PATH, LITMUS_CONTAINER: JSON.stringify(config) },
+    const proc = spawn(process.execPath, c.program ?? ['-e', CONTAINER_SCRIPT], {
+      env: { ...c.env, PATH: process.env.PATH, LITMUS_CONTAINER: JSON.stringify(config) },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     live.add(proc);
@@ -400,6 +408,8 @@ export class Kubelet implements PodRuntime {
     this.event(st, c, 'Normal', 'Created', `Created container: ${c.name}`);
     this.event(st, c, 'Normal', 'Started', `Started container ${c.name}`);
     proc.on('message', (m: unknown) => {
+      const reply = (r: unknown) => void (proc.connected && proc.send(r as object));
+      if (isPlainObject(m) && answerDnsQuery(m, reply, this.opts.portForwardTargets, st.namespace)) return;
       if (!isPlainObject(m) || m.type !== 'ports' || st.stopped || c.proc !== proc) return;
       for (const [k, v] of Object.entries(o(m.ports))) {
         c.ports.set(Number(k), Number(v));

@@ -2,7 +2,8 @@
 // gzip layer and a config whose labels tell the sandbox kubelet what the container does.
 //
 //   io.litmus-aio.test/behaviour   space-separated: `serve` (default: listen on the ports), `never-ready` (run, listen
-//                                  on nothing), `crash-after=2s` (exit after that long), `exit=3` (the exit code)
+//                                  on nothing), `crash-after=2s` (exit after that long), `exit=3` (the exit code),
+//                                  `litmus-edge` (the process is the Litmus Edge stand-in: programs.ts)
 //   io.litmus-aio.test/tls-ports   comma-separated container ports served with TLS (also: port names `https*`)
 //   io.litmus-aio.test/listen      comma-separated container ports to listen on instead of the pod spec's ports
 import { createHash } from 'node:crypto';
@@ -26,6 +27,8 @@ export interface TestImageOptions {
   labels?: Record<string, string>;
   /** Shorthand for labels[BEHAVIOUR_LABEL]. */
   behaviour?: string;
+  /** The image config's Env: the container process's environment (the pod spec's `env` overrides it). */
+  env?: Record<string, string>;
 }
 
 export interface PushedImage {
@@ -52,7 +55,10 @@ export async function pushTestImage(o: TestImageOptions): Promise<PushedImage> {
       created: '2024-01-01T00:00:00Z',
       architecture: 'amd64',
       os: 'linux',
-      config: { Labels: labels },
+      config: {
+        Labels: labels,
+        ...(o.env ? { Env: Object.entries(o.env).map(([k, v]) => `${k}=${v}`) } : {}),
+      },
       rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
       history: [{ created_by: 'test/support/kube-apiserver/kubelet/test-images.ts' }],
     }),
