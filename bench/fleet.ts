@@ -15,8 +15,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { build } from 'esbuild';
+import { join } from 'node:path';
 import { resolveInputs } from '../src/config/validate-inputs.js';
 import { runCommand } from '../src/engine/run-command.js';
 import { createCleanupRegistry } from '../src/pipeline/cleanup.js';
@@ -32,6 +31,7 @@ import { createAioRoot } from '../test/support/sandbox/aio-pki.js';
 import { BROKER_DNS_NAMES, BROKER_X509_PORT } from '../test/support/sandbox/index.js';
 import { startPortServer } from '../test/support/sandbox/port-server.js';
 import { issueTestCert } from '../test/support/test-pki.js';
+import { bundleChild } from './bundle-child.js';
 
 const SIZES = [50, 100, 200];
 const CONCURRENCY = 16;
@@ -81,18 +81,7 @@ const heapAfterGcKiB = Math.round(process.memoryUsage().heapUsed / 1024);
 process.stdout.write(JSON.stringify({ ms, clusters: job.clusters, passed, baseKiB, maxRssKiB: process.resourceUsage().maxRSS, heapAfterGcKiB }) + '\\n');
 process.exit(0);
 `;
-const root = dirname(dirname(process.argv[1] ?? '')); // run-ts hands the script its own path: <root>/bench/fleet.ts
-const childFile = join(root, '.tools', 'run-ts', 'fleet-child.mjs');
-await build({
-  stdin: { contents: CHILD, resolveDir: root, loader: 'ts', sourcefile: 'fleet-child.ts' },
-  outfile: childFile,
-  bundle: true,
-  packages: 'external',
-  format: 'esm',
-  platform: 'node',
-  target: 'node24',
-  logLevel: 'warning',
-});
+const childFile = await bundleChild('fleet-child', CHILD);
 
 function runChild(job: {
   fleet: string;

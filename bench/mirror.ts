@@ -10,12 +10,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { build } from 'esbuild';
+import { join } from 'node:path';
 import type { ImageRef } from '../src/registry/types.js';
 import { createTestCa, issueLoopbackServerCert } from '../test/support/test-pki.js';
 import { startRegistry } from '../test/support/peers/registry.js';
 import { createSkopeo } from '../test/support/peers/skopeo.js';
+import { bundleChild } from './bundle-child.js';
 
 const MiB = 1024 * 1024;
 const RSS_LIMIT_MB = 150;
@@ -50,18 +50,7 @@ const uploaded = r.items.filter((i) => i.kind === 'blob' && i.how === 'upload').
 process.stdout.write(JSON.stringify({ ms, digest: r.descriptor.digest, uploaded, baseKiB, peak, maxRssKiB: process.resourceUsage().maxRSS }) + '\\n');
 process.exit(0);
 `;
-const root = dirname(dirname(process.argv[1] ?? '')); // run-ts hands the script its own path: <root>/bench/mirror.ts
-const childFile = join(root, '.tools', 'run-ts', 'mirror-child.mjs');
-await build({
-  stdin: { contents: CHILD, resolveDir: root, loader: 'ts', sourcefile: 'mirror-child.ts' },
-  outfile: childFile,
-  bundle: true,
-  packages: 'external',
-  format: 'esm',
-  platform: 'node',
-  target: 'node24',
-  logLevel: 'warning',
-});
+const childFile = await bundleChild('mirror-child', CHILD);
 
 /** A file of `size` random bytes, written 1 MiB at a time; its sha256 digest. */
 async function randomFile(path: string, size: number): Promise<string> {

@@ -4,7 +4,7 @@ import * as z from 'zod/mini';
 import { subjectProblem } from '../litmus/topics.js';
 import { defineInputs, quote, splitList, textInput } from './input-spec.js';
 import { dnsNameProblem } from './network-values.js';
-import { parseYamlSafely } from './yaml.js';
+import { yamlMappingInput } from './yaml-mapping-input.js';
 
 const trimmed = (raw: unknown): unknown => (typeof raw === 'string' ? raw.trim() : raw);
 
@@ -44,28 +44,7 @@ const pem = z.pipe(
 
 const MAX_CONFIG_TEXT = 64 * 1024;
 
-/** YAML text (action inputs, variables) or a mapping (config file): provider config keys -> values. */
-const providerConfig = z.pipe(
-  z.transform(async (raw: unknown, ctx) => {
-    if (typeof raw !== 'string') return raw;
-    if (raw.length > MAX_CONFIG_TEXT) {
-      ctx.issues.push({
-        code: 'custom',
-        input: raw,
-        message: `is longer than ${MAX_CONFIG_TEXT} characters`,
-      });
-      return z.NEVER;
-    }
-    if (raw.trim() === '') return {};
-    const parsed = await parseYamlSafely(raw, 'the value', 'YAML');
-    if (parsed.ok) return parsed.value ?? {};
-    ctx.issues.push({ code: 'custom', input: raw, message: parsed.problem });
-    return z.NEVER;
-  }),
-  z.record(z.string(), z.unknown(), {
-    error: (iss) => `got ${quote(iss.input)}, not a mapping of provider config keys to values`,
-  }),
-);
+const providerConfig = yamlMappingInput(MAX_CONFIG_TEXT, 'provider config keys to values');
 
 const MAX_TOPICS = 200;
 

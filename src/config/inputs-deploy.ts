@@ -3,7 +3,7 @@
 import * as z from 'zod/mini';
 import { parseImageRef } from '../registry/image-ref.js';
 import { defineInputs, integerInput, oneOf, quote, textInput } from './input-spec.js';
-import { parseYamlSafely } from './yaml.js';
+import { yamlMappingInput } from './yaml-mapping-input.js';
 
 const trimmed = (raw: unknown): unknown => (typeof raw === 'string' ? raw.trim() : raw);
 
@@ -32,28 +32,7 @@ const imageRef = z.pipe(
 /** Plenty for any values file; bounds what the YAML parser is handed. */
 const MAX_VALUES_TEXT = 256 * 1024;
 
-/** YAML text (action inputs, variables) or a mapping (config file). */
-const valuesSchema = z.pipe(
-  z.transform(async (raw: unknown, ctx) => {
-    if (typeof raw !== 'string') return raw;
-    if (raw.length > MAX_VALUES_TEXT) {
-      ctx.issues.push({
-        code: 'custom',
-        input: raw,
-        message: `is ${raw.length} characters long, more than ${MAX_VALUES_TEXT}`,
-      });
-      return z.NEVER;
-    }
-    if (raw.trim() === '') return {};
-    const parsed = await parseYamlSafely(raw, 'the value', 'YAML');
-    if (parsed.ok) return parsed.value ?? {};
-    ctx.issues.push({ code: 'custom', input: raw, message: parsed.problem });
-    return z.NEVER;
-  }),
-  z.record(z.string(), z.unknown(), {
-    error: (iss) => `got ${quote(iss.input)}, not a mapping of chart values`,
-  }),
-);
+const valuesSchema = yamlMappingInput(MAX_VALUES_TEXT, 'chart values');
 
 const storageClass = z.pipe(
   z.transform(trimmed),

@@ -14,6 +14,7 @@ import { resourcesClientOptions, staticCredential } from '../support/arm/client-
 import { recordingReporter } from '../support/recording-reporter.js';
 import { startAzureSandbox, type AzureSandbox } from '../support/sandbox/azure.js';
 import { startSandbox, type Sandbox } from '../support/sandbox/index.js';
+import { kubeWritesSince } from '../support/kube-writes.js';
 
 const PORTAL_USER = '5b7e2c1a-3d4f-4e6a-8b9c-0d1e2f3a4b5c';
 let sb: Sandbox;
@@ -38,7 +39,6 @@ afterAll(async () => {
   await sb?.stop();
 });
 
-const WRITES = new Set(['create', 'update', 'patch', 'delete']);
 async function run(over: Partial<Inputs> = {}) {
   const armMark = az.arm.requests.length;
   const kubeMark = sb.kube.requests.length;
@@ -66,10 +66,7 @@ async function run(over: Partial<Inputs> = {}) {
     .slice(armMark)
     .filter((r) => r.method === 'PUT' || r.method === 'PATCH' || r.method === 'DELETE')
     .map((r) => `${r.method} ${r.path.split('/').slice(-2).join('/')}`);
-  const kubeWrites = sb.kube.requests
-    .slice(kubeMark)
-    .filter((r) => r.verb && WRITES.has(r.verb) && r.resource !== 'selfsubjectaccessreviews')
-    .map((r) => `${r.verb} ${r.resource}/${r.name ?? ''}`);
+  const kubeWrites = kubeWritesSince(sb.kube.requests, kubeMark);
   const by = Object.fromEntries(summary.results.map((r) => [r.stage, r]));
   return { summary, certs: by['certs']!, authpolicy: by['authpolicy']!, armWrites, kubeWrites };
 }

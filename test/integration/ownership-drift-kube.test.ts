@@ -16,6 +16,7 @@ import { clusterTools, type ClusterTools } from '../support/cluster-tools.js';
 import { recordingReporter } from '../support/recording-reporter.js';
 import { startSandbox, type Sandbox } from '../support/sandbox/index.js';
 import { ok } from '../support/until.js';
+import { kubeWritesSince } from '../support/kube-writes.js';
 
 const NS = 'azure-iot-operations';
 let sb: Sandbox;
@@ -32,7 +33,6 @@ afterAll(async () => {
   await sb?.stop();
 });
 
-const WRITES = new Set(['create', 'update', 'patch', 'delete']);
 async function run(over: Partial<Inputs> = {}, command: 'run' | 'plan' = 'run', registry?: StageRegistry) {
   const mark = sb.kube.requests.length;
   const summary = await runCommand(
@@ -52,10 +52,7 @@ async function run(over: Partial<Inputs> = {}, command: 'run' | 'plan' = 'run', 
     },
   );
   await sb.broker.settled();
-  const writes = sb.kube.requests
-    .slice(mark)
-    .filter((r) => r.verb && WRITES.has(r.verb) && r.resource !== 'selfsubjectaccessreviews')
-    .map((r) => `${r.verb} ${r.resource}/${r.name ?? ''}`);
+  const writes = kubeWritesSince(sb.kube.requests, mark);
   const by = Object.fromEntries(summary.results.map((r) => [r.stage, r]));
   return { summary, certs: by['certs']!, authpolicy: by['authpolicy']!, writes };
 }

@@ -10,6 +10,7 @@ import { createIntermediateCa, createRootCa, issueClientLeaf } from '../../src/p
 import { probeTls } from '../support/peers/tls-probe.js';
 import { recordingReporter } from '../support/recording-reporter.js';
 import { startSandbox, type Sandbox } from '../support/sandbox/index.js';
+import { kubeWritesSince } from '../support/kube-writes.js';
 
 let sb: Sandbox;
 let defaults: Inputs;
@@ -19,7 +20,6 @@ beforeAll(async () => {
 });
 afterAll(() => sb.stop());
 
-const WRITES = new Set(['create', 'update', 'patch', 'delete']);
 async function run(over: Partial<Inputs> = {}, command: 'run' | 'plan' = 'run') {
   const mark = sb.kube.requests.length;
   const summary = await runCommand(
@@ -38,11 +38,7 @@ async function run(over: Partial<Inputs> = {}, command: 'run' | 'plan' = 'run') 
     },
   );
   await sb.broker.settled();
-  const writes = sb.kube.requests
-    .slice(mark)
-    // SelfSubjectAccessReviews (the permission preflight) are questions, not writes.
-    .filter((r) => r.verb && WRITES.has(r.verb) && r.resource !== 'selfsubjectaccessreviews')
-    .map((r) => `${r.verb} ${r.resource}/${r.name ?? ''}`);
+  const writes = kubeWritesSince(sb.kube.requests, mark);
   const by = Object.fromEntries(summary.results.map((r) => [r.stage, r]));
   return { summary, certs: by['certs']!, authpolicy: by['authpolicy']!, writes };
 }

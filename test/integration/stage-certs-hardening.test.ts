@@ -26,6 +26,7 @@ import { STAGE_REGISTRY } from '../../src/stages/registry.js';
 import { recordingReporter } from '../support/recording-reporter.js';
 import { startSandbox, type Sandbox } from '../support/sandbox/index.js';
 import { createTestCa } from '../support/test-pki.js';
+import { kubeWritesSince } from '../support/kube-writes.js';
 
 const AIO = 'azure-iot-operations';
 let sb: Sandbox;
@@ -36,12 +37,7 @@ beforeAll(async () => {
 });
 afterAll(() => sb.stop());
 
-const WRITES = new Set(['create', 'update', 'patch', 'delete']);
-const writesSince = (mark: number) =>
-  sb.kube.requests
-    .slice(mark)
-    .filter((r) => r.verb && WRITES.has(r.verb) && r.resource !== 'selfsubjectaccessreviews')
-    .map((r) => `${r.verb} ${r.resource}/${r.name ?? ''}`);
+const writesSince = (mark: number) => kubeWritesSince(sb.kube.requests, mark);
 
 async function run(
   over: Partial<Inputs> = {},

@@ -15,6 +15,7 @@ import { startMosquitto, type MosquittoPeer } from '../support/peers/mosquitto.j
 import { probeTls } from '../support/peers/tls-probe.js';
 import { recordingReporter } from '../support/recording-reporter.js';
 import { issueLoopbackServerCert, createTestCa } from '../support/test-pki.js';
+import { kubeWritesSince } from '../support/kube-writes.js';
 
 let kube: KubeSandbox;
 let dir: string;
@@ -33,13 +34,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const WRITES = new Set(['create', 'update', 'patch', 'delete']);
-const writesSince = (mark: number) =>
-  kube.requests
-    .slice(mark)
-    // SelfSubjectAccessReviews (the permission preflight) are questions, not writes.
-    .filter((r) => r.verb && WRITES.has(r.verb) && r.resource !== 'selfsubjectaccessreviews')
-    .map((r) => `${r.verb} ${r.resource}/${r.name ?? ''}`);
+const writesSince = (mark: number) => kubeWritesSince(kube.requests, mark);
 
 async function run(over: Partial<Inputs> = {}, command: 'run' | 'plan' = 'run') {
   const mark = kube.requests.length;

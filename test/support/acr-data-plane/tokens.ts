@@ -111,9 +111,8 @@ export interface TokenTimes {
   lifetime: number;
 }
 
-export function refreshTokenClaims(
-  o: TokenTimes & { loginServer: string; subject: string; tenant: string; permissions: string[] },
-): Record<string, unknown> {
+/** The claims every ACR token carries (Azure/acr docs/AAD-OAuth.md). */
+function commonClaims(o: TokenTimes & { loginServer: string; subject: string }): Record<string, unknown> {
   return {
     jti: randomUUID(),
     sub: o.subject,
@@ -123,27 +122,23 @@ export function refreshTokenClaims(
     iss: ACR_ISSUER,
     aud: o.loginServer,
     version: '1.0',
+    roles: [],
+  };
+}
+
+export function refreshTokenClaims(
+  o: TokenTimes & { loginServer: string; subject: string; tenant: string; permissions: string[] },
+): Record<string, unknown> {
+  return {
+    ...commonClaims(o),
     grant_type: 'refresh_token',
     tenant: o.tenant,
     permissions: { actions: o.permissions, notActions: [] },
-    roles: [],
   };
 }
 
 export function accessTokenClaims(
   o: TokenTimes & { loginServer: string; subject: string; access: ResourceActions[] },
 ): Record<string, unknown> {
-  return {
-    jti: randomUUID(),
-    sub: o.subject,
-    nbf: o.now,
-    exp: o.now + o.lifetime,
-    iat: o.now,
-    iss: ACR_ISSUER,
-    aud: o.loginServer,
-    version: '1.0',
-    access: o.access,
-    roles: [],
-    grant_type: 'access_token',
-  };
+  return { ...commonClaims(o), access: o.access, grant_type: 'access_token' };
 }
