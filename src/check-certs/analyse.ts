@@ -115,7 +115,10 @@ function litmusPart(
   const { where, state, problem } = c.litmus;
   const chain = inv.add(state?.clientChainPem, `${where} client certificate`, 'litmus-client', 'ours');
   const cas = inv.add(state?.brokerCaPem, `${where} broker CA`, 'litmus-broker-ca', 'aio');
-  const checks: LitmusChecks = { ...(problem ? { problem } : {}) };
+  const checks: LitmusChecks = {
+    ...(problem ? { problem } : {}),
+    ...(state?.enabled === false ? { disabled: true } : {}),
+  };
   const theirs = chain.certs[0];
   if (theirs && ourLeaf) checks.sameLeaf = theirs.fingerprint256 === ourLeaf.fingerprint256;
   if (server[0] && cas.certs.length > 0)

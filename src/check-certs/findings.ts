@@ -282,6 +282,17 @@ function litmusFindings(st: CheckState): Finding[] {
       ),
     );
   }
+  if (l.disabled) {
+    out.push(
+      finding(
+        'warning',
+        'integration-disabled',
+        l.where,
+        `${l.where} is disabled: Litmus Edge sends nothing to the broker`,
+        'enable it in the Litmus Edge portal, or run the connector stage (it enables the integration it configures)',
+      ),
+    );
+  }
   if (l.trustsServer === false) {
     out.push(
       finding(

@@ -1,7 +1,8 @@
 // One cluster of a fleet as the Inputs its check runs with: the run's inputs, then the file's defaults, then the
 // cluster's own inputs and access, each value checked by its input's schema. The kubeconfig comes from the
 // variable `access.kubeconfig-secret` names (the CLI, a single job) or the run's `kubeconfig` input (a matrix job
-// passes `secrets[matrix.kubeconfig-secret]`), or from `access.kubeconfig-file`.
+// passes `secrets[matrix.kubeconfig-secret]`), or from `access.kubeconfig-file`; a cluster's own Litmus Edge token the
+// same way from `access.litmus-edge-token-secret` (registered as a secret at once).
 import { readFile } from 'node:fs/promises';
 import { crossInputProblems } from '../config/cross-input.js';
 import type { InputProblem } from '../config/input-error.js';
@@ -16,6 +17,28 @@ const ARC_PORT_BASE = 47011;
 export interface FleetTarget {
   cluster: FleetCluster;
   inputs: Inputs;
+}
+
+/** The Litmus Edge token from the variable `access.litmus-edge-token-secret` names, else the run's. */
+function litmusTokenOf(
+  c: FleetCluster,
+  base: Inputs,
+  env: NodeJS.ProcessEnv,
+  single: boolean,
+  p: FleetProblems,
+): string | undefined {
+  const name = c.access['litmus-edge-token-secret'];
+  if (typeof name !== 'string') return base['litmus-edge-token'];
+  const value = env[name] || (single ? base['litmus-edge-token'] : undefined);
+  if (!value)
+    p.add(
+      c.lines['litmus-edge-token-secret'],
+      `clusters(${c.name}).access.litmus-edge-token-secret`,
+      `the variable ${name} is not set: it holds the Litmus Edge API token of cluster '${c.name}'`,
+      `${name} set in the environment, or litmus-edge-token given in a job for this one cluster`,
+      `litmus-edge-token: \${{ secrets[matrix.litmus-edge-token-secret] }}`,
+    );
+  return value;
 }
 
 async function kubeconfigOf(
@@ -65,7 +88,8 @@ async function typed(
 ): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(values)) {
-    if (key === 'kubeconfig-secret' || key === 'kubeconfig-file') continue;
+    if (key === 'kubeconfig-secret' || key === 'kubeconfig-file' || key === 'litmus-edge-token-secret')
+      continue;
     const spec = specByName(key);
     if (!spec) continue; // reported by readFleet
     const parsed = await spec.schema.safeParseAsync(
@@ -85,6 +109,7 @@ export async function fleetTargets(
   clusters: readonly FleetCluster[],
   env: NodeJS.ProcessEnv,
   origin: string,
+  mask: (secret: string) => void = () => undefined,
 ): Promise<{ targets: FleetTarget[]; problems: InputProblem[] }> {
   const p = new FleetProblems(fleet.path, origin);
   const defaults = await typed(fleet.defaults, fleet.defaultLines, 'defaults', p);
@@ -93,6 +118,11 @@ export async function fleetTargets(
     const own = await typed({ ...c.inputs, ...c.access }, c.lines, `clusters(${c.name})`, p);
     const kubeconfig = await kubeconfigOf(c, base, env, clusters.length === 1, p);
     const merged = { ...base, ...defaults, ...own } as Inputs;
+    const token = litmusTokenOf(c, base, env, clusters.length === 1, p);
+    if (token !== undefined) {
+      mask(token);
+      merged['litmus-edge-token'] = token;
+    }
     if (kubeconfig !== undefined) {
       merged.kubeconfig = kubeconfig;
       if (own['cluster-access'] === undefined) merged['cluster-access'] = 'kubeconfig';

@@ -55,14 +55,17 @@ const NOT_IN_FLEET = new Set([
 ]);
 
 const overrides = z.record(z.string(), z.unknown());
-const access = z.strictObject({
-  'kubeconfig-secret': z.optional(
-    z.string().check(
-      z.regex(ENV_NAME, {
-        error: (iss) => `${quote(iss.input)} is not a secret or variable name (letters, digits and '_')`,
-      }),
-    ),
+/** The name of a secret (a matrix job) or environment variable (the CLI) that holds the value, never the value. */
+const secretName = z.optional(
+  z.string().check(
+    z.regex(ENV_NAME, {
+      error: (iss) => `${quote(iss.input)} is not a secret or variable name (letters, digits and '_')`,
+    }),
   ),
+);
+const access = z.strictObject({
+  'kubeconfig-secret': secretName,
+  'litmus-edge-token-secret': secretName,
   'kubeconfig-file': z.optional(z.string().check(z.minLength(1, { error: 'the path is empty' }))),
   ...Object.fromEntries(ACCESS_INPUTS.map((k) => [k, z.optional(z.unknown())])),
 });
@@ -169,7 +172,7 @@ function checkKeys(values: Record<string, unknown>, path: Path, pos: Positions, 
         line,
         keyOf([...path, key]),
         secret
-          ? `'${key}' is a secret: a fleet file never holds one (use access.kubeconfig-secret to name the secret that holds a kubeconfig)`
+          ? `'${key}' is a secret: a fleet file never holds one (access.kubeconfig-secret and access.litmus-edge-token-secret name the secrets that hold a kubeconfig and a Litmus Edge token)`
           : `'${key}' cannot be set per cluster`,
       );
     } else if (!names.includes(key)) {
@@ -267,7 +270,11 @@ export async function readFleet(
 export interface MatrixEntry {
   cluster: string;
   'kubeconfig-secret'?: string;
+  'litmus-edge-token-secret'?: string;
 }
+
+/** The access keys that name a secret, as they go into a matrix entry. */
+const SECRET_NAMES = ['kubeconfig-secret', 'litmus-edge-token-secret'] as const;
 
 /** `strategy.matrix` for one job per cluster; more than GitHub allows is refused with how to split. */
 export function fleetMatrix(f: Fleet): { matrix?: { include: MatrixEntry[] }; problem?: string } {
@@ -280,9 +287,9 @@ export function fleetMatrix(f: Fleet): { matrix?: { include: MatrixEntry[] }; pr
     matrix: {
       include: f.clusters.map((c) => ({
         cluster: c.name,
-        ...(typeof c.access['kubeconfig-secret'] === 'string'
-          ? { 'kubeconfig-secret': c.access['kubeconfig-secret'] }
-          : {}),
+        ...Object.fromEntries(
+          SECRET_NAMES.flatMap((k) => (typeof c.access[k] === 'string' ? [[k, c.access[k]]] : [])),
+        ),
       })),
     },
   };

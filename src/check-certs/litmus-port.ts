@@ -1,6 +1,9 @@
 // The port through which check-certs reads and updates what the Litmus Edge "MQTT - Generic over SSL" integration
-// holds. check-certs only defines it: the connector's adapter (src/litmus) provides it. Without one, the Litmus
-// side is reported as "not configured" and a changed AIO CA needs a person.
+// holds. litmus-connector.ts provides it with the connector stage's parts; tests may inject another. Without one
+// (no Litmus Edge credential given), the Litmus side is reported as "not configured" and a changed AIO CA needs a
+// person.
+import type { Inputs } from '../config/input-specs.js';
+import type { StageDeps } from '../stages/stage-deps.js';
 
 /** What the integration holds, as PEM text (never the private key: reading it back is neither needed nor wise). */
 export interface LitmusIntegrationState {
@@ -8,6 +11,8 @@ export interface LitmusIntegrationState {
   clientChainPem?: string;
   /** The CA certificate(s) it trusts for the broker. */
   brokerCaPem?: string;
+  /** Whether it is enabled, when Litmus Edge says. */
+  enabled?: boolean;
 }
 
 /** Only the parts set are written; the rest of the integration's configuration is kept as it is. */
@@ -30,4 +35,7 @@ export interface LitmusIntegration {
  * Builds the port for one cluster's inputs, or returns undefined when the inputs configure no Litmus Edge API
  * (then check-certs reports "not configured"). Throws for inputs that configure one wrongly.
  */
-export type LitmusIntegrationFactory<I> = (inputs: I) => Promise<LitmusIntegration | undefined>;
+export type LitmusIntegrationFactory = (
+  inputs: Inputs,
+  deps: StageDeps,
+) => Promise<LitmusIntegration | undefined>;

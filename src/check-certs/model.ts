@@ -83,6 +83,8 @@ export interface LitmusChecks {
   sameLeaf?: boolean;
   /** The CA the integration trusts verifies the broker's live chain (undefined: not checked). */
   trustsServer?: boolean;
+  /** Litmus Edge says the integration is disabled (it sends nothing). */
+  disabled?: boolean;
   problem?: string;
 }
 
@@ -100,6 +102,7 @@ export type FindingKind =
   | 'aio-ca-missing'
   | 'integration-leaf-differs'
   | 'integration-ca-stale'
+  | 'integration-disabled'
   | 'cert-manager-not-ready'
   | 'renewal-overdue'
   | 'smoke-failed'

@@ -14,6 +14,7 @@ import type { StageDeps } from '../stages/stage-deps.js';
 import { checkCluster, type ClusterCheck } from './check-cluster.js';
 import { fleetMatrix, readFleet, type Fleet } from './fleet.js';
 import { fleetTargets } from './fleet-inputs.js';
+import { connectorIntegration } from './litmus-connector.js';
 import type { LitmusIntegrationFactory } from './litmus-port.js';
 import { attachReport, renderReport, type ClusterFinding, type ClusterRecord } from './report.js';
 import { checkCertsInputProblems } from './settings.js';
@@ -21,8 +22,8 @@ import { resultOf, type ClusterOutcome } from './result.js';
 import { issueSettings, keepIssue, type IssueSettings } from './run-issue.js';
 
 export type CheckCertsDeps = EngineDeps & {
-  /** The Litmus Edge integration of a cluster (the connector's adapter); without it: "not configured". */
-  litmus?: LitmusIntegrationFactory<Inputs>;
+  /** The Litmus Edge integration of a cluster; default: the connector's parts (litmus-connector.ts). */
+  litmus?: LitmusIntegrationFactory;
   /** The action: a fleet without fleet-cluster becomes the fleet-matrix only (one job per cluster checks it). */
   fanOut?: boolean;
   now?: () => Date;
@@ -75,7 +76,7 @@ async function planTargets(inputs: Inputs, deps: CheckCertsDeps): Promise<Plan> 
     };
   }
   const chosen = fleet.clusters.filter((c) => wanted === undefined || c.name === wanted);
-  const t = await fleetTargets(inputs, fleet, chosen, deps.env, origin);
+  const t = await fleetTargets(inputs, fleet, chosen, deps.env, origin, deps.mask);
   if (t.problems.length > 0) throw new InputError(t.problems);
   return {
     targets: t.targets.map((x) => ({ row: x.cluster.name, cluster: x.cluster.name, inputs: x.inputs })),
@@ -146,7 +147,7 @@ async function checkTarget(
   else {
     let litmus;
     try {
-      litmus = deps.litmus ? await deps.litmus(t.inputs) : undefined;
+      litmus = await (deps.litmus ?? connectorIntegration())(t.inputs, stageDeps);
     } catch (e) {
       log.warn(`Litmus Edge integration not read: ${message(e)}`);
     }

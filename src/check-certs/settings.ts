@@ -1,7 +1,9 @@
 // What check-certs works with, taken from the inputs once, and the rules between its inputs.
 import type { InputProblem } from '../config/input-error.js';
 import type { Inputs } from '../config/input-specs.js';
+import { litmusCredentialGiven } from '../config/inputs-connector.js';
 import { pkiRefs, type PkiRefs } from '../stages/pki-refs.js';
+import { authProblems } from '../stages/connector/settings.js';
 import type { Thresholds } from './model.js';
 
 export interface CheckCertsSettings {
@@ -48,6 +50,9 @@ export function checkCertsSettings(i: Inputs): CheckCertsSettings {
   };
 }
 
+/** A Litmus Edge credential is given: check-certs reads (and rotate updates) the integration. */
+export const litmusConfigured = (i: Inputs): boolean => litmusCredentialGiven(i);
+
 /** Rules between check-certs' inputs (checked before anything is contacted). */
 export function checkCertsInputProblems(i: Inputs, source = 'inputs'): InputProblem[] {
   const problems: InputProblem[] = [];
@@ -78,5 +83,7 @@ export function checkCertsInputProblems(i: Inputs, source = 'inputs'): InputProb
       example: 'fleet: .github/litmus-fleet.yml with fleet-cluster: plant7',
     });
   }
+  // With a Litmus Edge credential the integration is read (and updated by rotate): the same rules as the connector's.
+  if (litmusConfigured(i)) problems.push(...authProblems(i, source));
   return problems;
 }

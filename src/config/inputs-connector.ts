@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 import { subjectProblem } from '../litmus/topics.js';
 import { defineInputs, quote, splitList, textInput } from './input-spec.js';
 import { dnsNameProblem } from './network-values.js';
+import type { InputValues } from './input-specs.js';
 import { yamlMappingInput } from './yaml-mapping-input.js';
 
 const trimmed = (raw: unknown): unknown => (typeof raw === 'string' ? raw.trim() : raw);
@@ -94,7 +95,7 @@ export const CONNECTOR_INPUTS = defineInputs({
   },
   'litmus-edge-token': {
     description:
-      'Litmus Edge API token (System > Access Control > Tokens), sent as HTTP Basic with the token as user and an empty password. Or use `litmus-edge-client-id` + `litmus-edge-client-secret`.',
+      'Litmus Edge API token (System > Access Control > Tokens), sent as HTTP Basic with the token as user and an empty password. Or use `litmus-edge-client-id` + `litmus-edge-client-secret`. With either, check-certs also reads (and `rotate` updates) the integration.',
     expected: 'an API token',
     example: 'litmus-edge-token: ${{ secrets.LITMUS_EDGE_TOKEN }}',
     secret: true,
@@ -166,3 +167,8 @@ export const CONNECTOR_OUTPUTS = [
       'connector: JSON object of the DeviceHub topics enabled (local) -> their remote MQTT topics.',
   },
 ] as const;
+
+/** A Litmus Edge credential is given: the connector can reach its API, and check-certs reads the integration. */
+export const litmusCredentialGiven = (
+  i: Pick<InputValues, 'litmus-edge-token' | 'litmus-edge-client-id' | 'litmus-edge-client-secret'>,
+): boolean => !!(i['litmus-edge-token'] || i['litmus-edge-client-id'] || i['litmus-edge-client-secret']);

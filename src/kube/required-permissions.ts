@@ -2,6 +2,7 @@
 // grant. docs/permissions.md and deploy/rbac/ are checked against this table by the tests.
 import type { StageName } from '../config/catalog.js';
 import type { Inputs } from '../config/input-specs.js';
+import { litmusCredentialGiven } from '../config/inputs-connector.js';
 import type { AccessCheck } from './kube-client.js';
 
 const AIO_GROUP = 'mqttbroker.iotoperations.azure.com';
@@ -36,6 +37,22 @@ function deployPermissions(ns: string, c: Check): AccessCheck[] {
     c('list', '', 'pods', ns),
     c('get', '', 'pods/log', ns),
     c('list', '', 'events', ns),
+  ];
+}
+
+/**
+ * Litmus Edge's API, by default through a port-forward to the release's Service: the Service read, its ready pod
+ * found by a list, and the tunnel, a WebSocket upgrade: a GET, so authorized as `get` (and also as `create` since
+ * Kubernetes 1.35, AuthorizePodWebsocketUpgradeCreatePermission). Nothing with litmus-edge-url.
+ */
+function litmusReach(ns: string, i: Inputs, c: Check): AccessCheck[] {
+  if (i['litmus-edge-url']) return [];
+  return [
+    c('get', '', 'secrets', ns),
+    c('get', '', 'services', ns),
+    c('list', '', 'pods', ns),
+    c('get', '', 'pods/portforward', ns),
+    c('create', '', 'pods/portforward', ns),
   ];
 }
 
@@ -96,28 +113,22 @@ export function requiredPermissions(stage: StageName | 'check-certs', i: Inputs)
       return deployPermissions(ns, c);
     case 'connector':
       // The client Secret (read) and the connector's state Secret beside it (TLS pins, written); the broker's CA
-      // bundle; by default a port-forward to the release's Service: the Service read, its ready pod found by a
-      // list, and the tunnel, a WebSocket upgrade: a GET, so authorized as `get` (and also as `create` since
-      // Kubernetes 1.35, AuthorizePodWebsocketUpgradeCreatePermission).
-      return [
+      // bundle; the way to Litmus Edge.
+      return dedupe([
         ...['get', 'create', 'update'].map((v) => c(v, '', 'secrets', ns)),
         c('get', '', 'configmaps', aio),
-        ...(i['litmus-edge-url']
-          ? []
-          : [
-              c('get', '', 'services', ns),
-              c('list', '', 'pods', ns),
-              c('get', '', 'pods/portforward', ns),
-              c('create', '', 'pods/portforward', ns),
-            ]),
-      ];
+        ...litmusReach(ns, i, c),
+      ]);
     case 'check-certs':
       // What smoke reads (the client Secret, the CA ConfigMaps, the port-forward to the broker), cert-manager's
       // Certificates (optional: their status is reported where readable); with rotate also what certs writes.
+      // With a Litmus Edge credential, what the connector reads to reach it (its state Secret with the TLS pin is
+      // in `namespace`, read like the client Secret; rotate records the key it sent there, an update certs has).
       return dedupe([
         ...requiredPermissions('smoke', i),
         c('get', 'cert-manager.io', 'certificates', aio),
         c('list', 'cert-manager.io', 'certificates', aio),
+        ...(litmusCredentialGiven(i) ? litmusReach(ns, i, c) : []),
         ...(i.rotate ? requiredPermissions('certs', i) : []),
       ]);
     default:

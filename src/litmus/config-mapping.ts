@@ -236,6 +236,15 @@ function fix(role: Role, schema: ProviderSchema): string {
 }
 
 /** Which property each value goes to: connector-config placeholders first, then the schema's evidence. */
+export function placeRoles(
+  schema: ProviderSchema,
+  overrides: Record<string, unknown>,
+): { placed: Partial<Record<Role, string>>; problems: string[]; notes: string[] } {
+  const problems: string[] = [];
+  const notes: string[] = [];
+  return { placed: place(schema, overrides, problems, notes), problems, notes };
+}
+
 function place(
   schema: ProviderSchema,
   overrides: Record<string, unknown>,

@@ -17,7 +17,7 @@ import { startLitmusEdge, type LitmusEdgeStandIn } from '../support/litmus-edge/
 import { startRegistry, type RegistryPeer } from '../support/peers/registry.js';
 import { recordingReporter } from '../support/recording-reporter.js';
 import { repoRoot } from '../support/repo-root.js';
-import { BROKER_DNS_NAMES, BROKER_X509_PORT, startSandbox, type Sandbox } from '../support/sandbox/index.js';
+import { brokerByClusterDns, startSandbox, type Sandbox } from '../support/sandbox/index.js';
 import { shippedRules, withoutVerb } from '../support/shipped-rbac.js';
 import { createTestCa, issueLoopbackServerCert } from '../support/test-pki.js';
 
@@ -82,10 +82,7 @@ beforeAll(async () => {
   le = await startLitmusEdge({
     version: '3.17.0', // what mirror tags and deploy runs
     tokens: [LE_TOKEN],
-    resolve: (host, port) =>
-      BROKER_DNS_NAMES.includes(host) && port === BROKER_X509_PORT
-        ? { host: sb.broker.host, port: sb.broker.port }
-        : undefined,
+    resolve: brokerByClusterDns(() => sb.broker),
   });
   defaults = await resolveInputs([]);
 }, 60_000);

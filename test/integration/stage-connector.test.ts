@@ -8,10 +8,11 @@ import type { Inputs } from '../../src/config/input-specs.js';
 import { resolveInputs } from '../../src/config/validate-inputs.js';
 import { runCommand } from '../../src/engine/run-command.js';
 import { createCleanupRegistry } from '../../src/pipeline/cleanup.js';
-import type { KubeObject } from '../support/kube-apiserver/index.js';
 import { startLitmusEdge, type LitmusEdgeStandIn } from '../support/litmus-edge/index.js';
 import { recordingReporter, type RecordingReporter } from '../support/recording-reporter.js';
-import { BROKER_DNS_NAMES, BROKER_X509_PORT, startSandbox, type Sandbox } from '../support/sandbox/index.js';
+import type { KubeObject } from '../support/kube-apiserver/index.js';
+import { serveLitmusEdgeAsRelease } from '../support/sandbox/litmus-edge.js';
+import { brokerByClusterDns, startSandbox, type Sandbox } from '../support/sandbox/index.js';
 import { createTestCa, issueLoopbackServerCert, type TestCertificate } from '../support/test-pki.js';
 import { until } from '../support/until.js';
 
@@ -28,49 +29,7 @@ let defaults: Inputs;
 const reporters: RecordingReporter[] = [];
 const masked: string[] = [];
 
-async function seedLitmusService(): Promise<void> {
-  const labels = {
-    'app.kubernetes.io/name': 'litmusedge',
-    'app.kubernetes.io/instance': 'litmusedge',
-    'app.kubernetes.io/component': 'edge',
-  };
-  sb.kube.store.put({
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: 'litmusedge', namespace: NS, labels },
-    spec: {
-      type: 'ClusterIP',
-      selector: labels,
-      ports: [{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }],
-    },
-  } as KubeObject);
-  sb.kube.store.put({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'litmusedge-0', namespace: NS, labels },
-    spec: {
-      containers: [
-        {
-          name: 'litmusedge',
-          image: 'litmusedge-std-docker:3.16.2',
-          ports: [{ name: 'https', containerPort: 443 }],
-        },
-      ],
-    },
-  } as KubeObject);
-  sb.kube.portForwardTargets.set(`${NS}/litmusedge-0:443`, `127.0.0.1:${le.port}`);
-  await until('the Litmus Edge pod to be ready', () => {
-    const pod = sb.kube.store.get('pods', NS, 'litmusedge-0') as {
-      status?: { conditions?: Array<{ type: string; status: string }> };
-    };
-    return pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-  });
-}
-
-const resolve = (host: string, port: number) =>
-  BROKER_DNS_NAMES.includes(host) && port === BROKER_X509_PORT
-    ? { host: sb.broker.host, port: sb.broker.port }
-    : undefined;
+const resolve = brokerByClusterDns(() => sb.broker);
 
 beforeAll(async () => {
   sb = await startSandbox();
@@ -89,7 +48,7 @@ beforeAll(async () => {
   const setup = await run({ stages: ['certs', 'authpolicy'] });
   expect(setup.summary.ok, JSON.stringify(setup.summary.results)).toBe(true);
   await sb.broker.settled();
-  await seedLitmusService();
+  await serveLitmusEdgeAsRelease(sb, le);
 });
 afterAll(async () => {
   await Promise.all([le?.stop(), other?.stop()]);

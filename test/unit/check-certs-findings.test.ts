@@ -213,6 +213,11 @@ const cases: Case[] = [
     ],
   ],
   [
+    'Litmus Edge says the integration is disabled: a warning (rotate leaves it: a person may have disabled it)',
+    (s) => void (s.litmus = { configured: true, where: 'Litmus Edge x', disabled: true }),
+    [{ severity: 'warning', kind: 'integration-disabled' }],
+  ],
+  [
     'a certificate that does not parse: failure',
     (s) => void s.unreadable.push({ where: 'ConfigMap x key y', problem: 'bad' }),
     [{ severity: 'failure', kind: 'unreadable' }],

@@ -98,7 +98,7 @@ describe('fleet file', () => {
       'a secret in the file',
       'defaults:\n  github-token: ghp_x\nclusters:\n  - name: a\n',
       [
-        "F line 2, key defaults.github-token: 'github-token' is a secret: a fleet file never holds one (use access.kubeconfig-secret to name the secret that holds a kubeconfig)",
+        "F line 2, key defaults.github-token: 'github-token' is a secret: a fleet file never holds one (access.kubeconfig-secret and access.litmus-edge-token-secret name the secrets that hold a kubeconfig and a Litmus Edge token)",
       ],
     ],
     [
@@ -142,6 +142,8 @@ describe('fleet file', () => {
     expect(one).toMatchObject({
       fleet: '.github/litmus-fleet.yml',
       'fleet-cluster': '${{ matrix.cluster }}',
+      'litmus-edge-token':
+        "${{ matrix.litmus-edge-token-secret && secrets[matrix.litmus-edge-token-secret] || '' }}",
     });
     expect(existsSync('examples/workflows/check-certs.yml')).toBe(false); // renamed, as the issue names it
   });
@@ -187,6 +189,35 @@ describe('fleet cluster inputs', () => {
       'fail-days': 7,
     });
     expect(p8!.kubeconfig).toContain('clusters: []');
+  });
+
+  test("a cluster's own Litmus Edge token from the variable litmus-edge-token-secret names: in the matrix, typed, masked", async () => {
+    const path = file(
+      'clusters:\n  - name: a\n    access: {litmus-edge-token-secret: LE_TOKEN_A}\n  - name: b\n  - name: c\n    access: {litmus-edge-token-secret: LE_TOKEN_C}\n',
+    );
+    const { fleet } = await readFleet(path, 'input fleet');
+    expect(fleetMatrix(fleet!).matrix!.include).toEqual([
+      { cluster: 'a', 'litmus-edge-token-secret': 'LE_TOKEN_A' },
+      { cluster: 'b' },
+      { cluster: 'c', 'litmus-edge-token-secret': 'LE_TOKEN_C' },
+    ]);
+    const base = { ...(await resolveInputs([])), 'litmus-edge-token': 'run-wide-token' };
+    const masked: string[] = [];
+    const env = { LE_TOKEN_A: 'token-of-a' };
+    const t = await fleetTargets(base, fleet!, fleet!.clusters, env, 'input fleet', (x) => masked.push(x));
+    // c's variable is not set: a problem naming it, never a value.
+    expect(t.problems.map((p) => p.problem.replace(path, 'F'))).toEqual([
+      "F line 6, key clusters(c).access.litmus-edge-token-secret: the variable LE_TOKEN_C is not set: it holds the Litmus Edge API token of cluster 'c'",
+    ]);
+    const [a, b] = t.targets.map((x) => x.inputs);
+    expect(a!['litmus-edge-token']).toBe('token-of-a');
+    expect(b!['litmus-edge-token']).toBe('run-wide-token'); // no name of its own: the run's token
+    expect(masked).toContain('token-of-a');
+    expect(JSON.stringify(t.problems)).not.toMatch(/token-of-a|run-wide-token/);
+    // A matrix job for one cluster: litmus-edge-token given by the workflow from secrets[matrix...].
+    const one = await fleetTargets(base, fleet!, [fleet!.clusters[2]!], {}, 'input fleet');
+    expect(one.problems).toEqual([]);
+    expect(one.targets[0]!.inputs['litmus-edge-token']).toBe('run-wide-token');
   });
 
   test('a bad value, a missing variable and a rule between inputs: each with line and key', async () => {

@@ -54,9 +54,23 @@ describe('check-certs permissions', () => {
     ]);
   });
 
+  test('with a Litmus Edge credential: what the connector reads to reach Litmus Edge, no port-forward with litmus-edge-url', () => {
+    const token = { 'litmus-edge-token': 'le-token' };
+    expect(show(token).filter((x) => !show({}).includes(x))).toEqual([
+      'get services in litmus-edge',
+      'list pods in litmus-edge',
+      'get pods/portforward in litmus-edge',
+      'create pods/portforward in litmus-edge',
+    ]);
+    expect(show({ ...token, 'litmus-edge-url': 'https://10.0.0.9' })).toEqual(show({}));
+    // rotate's record of the key it sent is an update of the connector's state Secret: certs' rules have it.
+    expect(show({ ...token, rotate: true })).toContain('update secrets in litmus-edge');
+  });
+
   test('the shipped least-privilege Role grants every one of them', () => {
     const rules = shippedRules();
-    const denied = requiredPermissions('check-certs', { ...defaults, rotate: true }).filter((c) => {
+    const all = { ...defaults, rotate: true, 'litmus-edge-token': 'le-token' };
+    const denied = requiredPermissions('check-certs', all).filter((c) => {
       const [resource, subresource] = c.resource.split('/');
       return !isAllowed(rules, {
         verb: c.verb,
@@ -81,6 +95,7 @@ describe('check-certs permissions', () => {
       ['namespaces', 'get, create'],
       ['secrets', 'get, create, update'],
       ['configmaps', 'get, create, update'],
+      ['services, pods (port-forward to Litmus Edge)', 'get, list'],
     ]) {
       expect(
         cells.some((c) => c[3] === resource && c[4] === verbs),

@@ -6,16 +6,20 @@
 import { STAGE_CATALOG } from '../../config/catalog.js';
 import { mapConfig, type RoleValues } from '../../litmus/config-mapping.js';
 import type { TlsTrust } from '../../litmus/tls.js';
-import type { KubeClient } from '../../kube/kube-client.js';
 import type { Stage, StageContext, StageOutcome } from '../../pipeline/stage.js';
 import type { StageDeps } from '../stage-deps.js';
 import { applyConnector } from './apply.js';
 import { decideConnector, type DesiredIntegration } from './decide.js';
 import { readMaterial, type Material } from './material.js';
-import { defaultConnectorPorts, type ConnectorPorts, type LitmusSession } from './ports.js';
+import {
+  defaultConnectorPorts,
+  missingReleaseService,
+  type ConnectorPorts,
+  type LitmusSession,
+} from './ports.js';
 import { chooseProvider, probeLitmus, type Probed } from './probe.js';
 import { connectorSettings, type ConnectorSettings } from './settings.js';
-import { loadState, type StateHandle } from './state-store.js';
+import { instanceKey, loadState, type StateHandle } from './state-store.js';
 
 /** How long an apply right after deploy waits for Litmus Edge's API to answer. */
 const AFTER_DEPLOY_WAIT_MS = 300_000;
@@ -143,7 +147,7 @@ async function run(
   if (!material.ok && (apply || !ctx.upstream.has('certs')))
     throw new Error(`connector: ${material.problem}`);
   const m = material.ok ? material.material : pending(material.brokerCa);
-  const missing = await missingService(kube, s);
+  const missing = await missingReleaseService(kube, s);
   if (missing) {
     // A plan before deploy has installed Litmus Edge cannot look at it yet; otherwise nothing to tunnel to.
     if (!apply && ctx.upstream.has('deploy')) return pendingDeploy(s, missing.where, missing.why);
@@ -178,20 +182,6 @@ function pendingDeploy(s: ConnectorSettings, where: string, why: string): StageO
   };
 }
 
-/** The release's Service the default endpoint tunnels to, when it does not exist (a port-forward would only retry). */
-async function missingService(
-  kube: KubeClient,
-  s: ConnectorSettings,
-): Promise<{ where: string; why: string } | undefined> {
-  if (s.endpoint.kind !== 'service') return undefined;
-  const { namespace, service, port } = s.endpoint;
-  if (await kube.get({ apiVersion: 'v1', kind: 'Service', namespace, name: service })) return undefined;
-  return {
-    where: `Service ${namespace}/${service}:${port} (port-forward)`,
-    why: `Service ${namespace}/${service} (the release's Litmus Edge portal and API) does not exist`,
-  };
-}
-
 interface Context {
   session: LitmusSession;
   state: StateHandle;
@@ -216,12 +206,12 @@ async function decideAndApply(
   c: Context,
 ): Promise<StageOutcome> {
   const { session, state, o } = c;
-  const instanceKey = `${s.endpoint.key}|${o.providerId}|${s.name}`;
+  const key = instanceKey(s.endpoint.key, o.providerId, s.name);
   const candidate = o.probed.instances.find(
     (i) => i.providerId === o.providerId && String(i.config[o.want.nameKey] ?? '') === s.name,
   );
   const subs = candidate ? await session.client.subscriptions(candidate.instanceId) : [];
-  const recorded = state.state.applied[instanceKey]?.keySha256;
+  const recorded = state.state.applied[key]?.keySha256;
   const d = decideConnector(
     { instances: o.probed.instances, subs, ...(recorded ? { recordedKeySha256: recorded } : {}) },
     o.want,
@@ -244,7 +234,7 @@ async function decideAndApply(
   if (ctx.mode === 'apply') {
     for (const line of changes) ctx.log.info(line);
     if (d.changes.length > 0) id = await applyConnector(session.client, d, o.want, ctx.log);
-    await saveState(state, s, instanceKey, seen, o.want, d.changes.length > 0, deps.now());
+    await saveState(state, s, key, seen, o.want, d.changes.length > 0, deps.now());
   }
   return {
     changed: changes.length > 0,

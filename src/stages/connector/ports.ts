@@ -1,7 +1,7 @@
 // How the connector stage reaches Litmus Edge: by default a port-forward through the Kubernetes API to port 443 of
 // the release's Service (the chart's Service is ClusterIP), or litmus-edge-url; TLS as tls.ts says, and the
 // credentials of the inputs. Built lazily: the Litmus adapter is only loaded when the stage runs.
-import type { LocalForward } from '../../kube/kube-client.js';
+import type { KubeClient, LocalForward } from '../../kube/kube-client.js';
 import type { LitmusEdgeClient } from '../../litmus/client.js';
 import type { TlsTrust } from '../../litmus/tls.js';
 import type { StageDeps } from '../stage-deps.js';
@@ -77,5 +77,19 @@ export function defaultConnectorPorts(deps: StageDeps): ConnectorPorts {
         },
       };
     },
+  };
+}
+
+/** The release's Service the default endpoint tunnels to, when it does not exist (a port-forward would only retry). */
+export async function missingReleaseService(
+  kube: KubeClient,
+  s: ConnectorSettings,
+): Promise<{ where: string; why: string } | undefined> {
+  if (s.endpoint.kind !== 'service') return undefined;
+  const { namespace, service, port } = s.endpoint;
+  if (await kube.get({ apiVersion: 'v1', kind: 'Service', namespace, name: service })) return undefined;
+  return {
+    where: `Service ${namespace}/${service}:${port} (port-forward)`,
+    why: `Service ${namespace}/${service} (the release's Litmus Edge portal and API) does not exist`,
   };
 }

@@ -49,8 +49,11 @@ export function releaseServiceName(release: string): string {
   return full.slice(0, 52).replace(/-+$/, '');
 }
 
-function authProblems(i: Inputs): InputProblem[] {
-  const source = i.stagesExplicit ? 'stage connector' : 'stage connector, one of the default stages';
+/** The Litmus Edge credentials: a token, or an OAuth2 client id with its secret (exactly one way). */
+export function authProblems(
+  i: Inputs,
+  source = i.stagesExplicit ? 'stage connector' : 'stage connector, one of the default stages',
+): InputProblem[] {
   const p = (input: string, problem: string, expected: string, example: string): InputProblem => ({
     input,
     source,

@@ -13,6 +13,10 @@ export interface ConnectorState {
   applied: Record<string, { keySha256: string; at: string }>;
 }
 
+/** The key of `applied`: one integration instance of one Litmus Edge. */
+export const instanceKey = (endpointKey: string, providerId: string, name: string): string =>
+  `${endpointKey}|${providerId}|${name}`;
+
 export interface StateHandle {
   readonly ref: ObjectRef;
   /** "Secret ns/name key pins.json", for messages. */

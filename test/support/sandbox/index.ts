@@ -27,6 +27,15 @@ export const BROKER_DNS_NAMES = [
   'localhost',
 ];
 
+/** The cluster's DNS for the broker's in-cluster names on the X.509 port: where the sandbox broker listens. */
+export const brokerByClusterDns =
+  (broker: () => { host: string; port: number }) =>
+  (host: string, port: number): { host: string; port: number } | undefined => {
+    if (!BROKER_DNS_NAMES.includes(host) || port !== BROKER_X509_PORT) return undefined;
+    const b = broker();
+    return { host: b.host, port: b.port };
+  };
+
 export interface Sandbox {
   kube: KubeSandbox;
   broker: BrokerMirror;
@@ -132,10 +141,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const mirror = broker;
     if (withLitmusEdge && !podEdge)
       litmusEdge = await startSandboxLitmusEdge(
-        (host, port) =>
-          BROKER_DNS_NAMES.includes(host) && port === BROKER_X509_PORT
-            ? { host: mirror.host, port: mirror.port }
-            : undefined,
+        brokerByClusterDns(() => mirror),
         withLitmusEdge === true ? {} : withLitmusEdge,
       );
   } catch (e) {

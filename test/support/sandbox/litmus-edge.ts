@@ -8,7 +8,10 @@
 // Either way its DeviceHub devices publish through the broker once an integration is enabled.
 import { randomBytes } from 'node:crypto';
 import type { Resolve } from '../litmus-edge/connector.js';
+import type { KubeObject } from '../kube-apiserver/index.js';
 import { startLitmusEdge, type LitmusEdgeStandIn } from '../litmus-edge/index.js';
+import { until } from '../until.js';
+import type { Sandbox } from './index.js';
 
 export interface SandboxLitmusEdge {
   /** The API token it accepts (for `litmus-edge-token`). */
@@ -45,4 +48,54 @@ export async function startSandboxLitmusEdge(
     ...(o.version ? { version: o.version } : {}),
   });
   return { ...le, standIn, url: standIn.url };
+}
+
+/**
+ * An in-process stand-in served as a release's Litmus Edge without helm: the chart's Service and one Pod (made
+ * Ready by the kube stand-in), with the pod's port 443 forwarded to the stand-in, so the product's default
+ * port-forward to the release's Service reaches it.
+ */
+export async function serveLitmusEdgeAsRelease(
+  sb: Pick<Sandbox, 'kube'>,
+  le: LitmusEdgeStandIn,
+  o: { namespace?: string; release?: string; image?: string } = {},
+): Promise<void> {
+  const ns = o.namespace ?? 'litmus-edge';
+  const name = o.release ?? 'litmusedge';
+  const labels = {
+    'app.kubernetes.io/name': 'litmusedge',
+    'app.kubernetes.io/instance': name,
+    'app.kubernetes.io/component': 'edge',
+  };
+  sb.kube.store.put({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: ns, labels },
+    spec: {
+      type: 'ClusterIP',
+      selector: labels,
+      ports: [{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }],
+    },
+  } as KubeObject);
+  sb.kube.store.put({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `${name}-0`, namespace: ns, labels },
+    spec: {
+      containers: [
+        {
+          name: 'litmusedge',
+          image: o.image ?? 'litmusedge-std-docker:3.16.2',
+          ports: [{ name: 'https', containerPort: 443 }],
+        },
+      ],
+    },
+  } as KubeObject);
+  sb.kube.portForwardTargets.set(`${ns}/${name}-0:443`, `127.0.0.1:${le.port}`);
+  await until('the Litmus Edge pod to be ready', () => {
+    const pod = sb.kube.store.get('pods', ns, `${name}-0`) as {
+      status?: { conditions?: Array<{ type: string; status: string }> };
+    };
+    return pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+  });
 }
