@@ -2,6 +2,7 @@
 // rotate, fix what can be fixed (remediate), prove it with smoke, and read again, so the result is the state
 // after the fix. Without rotate, what rotate would do is listed instead.
 import type { Inputs } from '../config/input-specs.js';
+import { conflictBackoff, isConflict, MAX_CONFLICT_ATTEMPTS } from '../kube/conflict.js';
 import type { AccessCheck, KubeClient } from '../kube/kube-client.js';
 import { requiredPermissions, rulesFor } from '../kube/required-permissions.js';
 import type { CleanupRegistry } from '../pipeline/cleanup.js';
@@ -160,11 +161,36 @@ async function plan(kube: KubeClient, i: Inputs, p: ClusterPorts, found: Finding
   }
 }
 
+/**
+ * Applies the plan; a write refused for a stale resourceVersion (someone else wrote meanwhile, e.g. the certs
+ * stage) plans again from what is there now, a few times. Returns the changes made, or throws.
+ */
+async function applyWithRetry(first: RemedyPlan, replan: () => Promise<RemedyPlan>, p: ClusterPorts) {
+  const changes: string[] = [];
+  for (let attempt = 1, r = first; ; attempt++) {
+    const keep = () => changes.push(...r.changes.filter((c) => !changes.includes(c)));
+    try {
+      await applyRemedies(r, p.log, keep);
+      return changes;
+    } catch (e) {
+      if (!isConflict(e) || attempt >= MAX_CONFLICT_ATTEMPTS) throw e;
+      p.log.info(`${message(e)}: reading again (attempt ${attempt + 1} of ${MAX_CONFLICT_ATTEMPTS})`);
+      await conflictBackoff(attempt);
+      r = await replan();
+      if (r.refused.length > 0) throw new Error(r.refused.join('; '), { cause: e });
+    }
+  }
+}
+
 /** Applies the plan, proves it with smoke, and returns what went wrong on the way (as findings). */
-async function rotate(r: RemedyPlan, out: ClusterCheck, p: ClusterPorts): Promise<Finding[]> {
+async function rotate(
+  r: RemedyPlan,
+  replan: () => Promise<RemedyPlan>,
+  out: ClusterCheck,
+  p: ClusterPorts,
+): Promise<Finding[]> {
   try {
-    await applyRemedies(r, p.log);
-    out.changes = r.changes;
+    out.changes = await applyWithRetry(r, replan, p);
     out.smoke = await smoke(p);
     return out.smoke.ok ? [] : [smokeFinding(out.smoke.detail)];
   } catch (e) {
@@ -210,7 +236,7 @@ export async function checkCluster(i: Inputs, p: ClusterPorts): Promise<ClusterC
     }
     if (!i.rotate || lacking) out.wouldChange = r.changes;
     else if (r.writes.length > 0) {
-      const extra = await rotate(r, out, p);
+      const extra = await rotate(r, () => plan(kube, i, p, found), out, p);
       ({ state, found } = await look(kube, i, p));
       out.findings = [...extra, ...found];
       out.certificates = state.certificates;

@@ -138,9 +138,15 @@ export async function planRemedies(found: readonly Finding[], c: RemedyContext):
   return { changes: lines.length > 0 ? lines : writes.map((w) => w.describe), refused, writes };
 }
 
-export async function applyRemedies(plan: RemedyPlan, log: Logger): Promise<void> {
+/** Runs the writes in order; `wrote` is called after each one that succeeded. */
+export async function applyRemedies(
+  plan: RemedyPlan,
+  log: Logger,
+  wrote: () => void = () => undefined,
+): Promise<void> {
   for (const w of plan.writes) {
     log.debug(w.describe);
     await w.run();
+    wrote();
   }
 }

@@ -3,7 +3,8 @@
 // process was killed) loses the lock once leaseDurationSeconds pass, by the Lease's renewTime or, whatever the
 // clocks say, after the waiter itself has seen no renewal for that long (as client-go's leader election does).
 import { setTimeout as delay } from 'node:timers/promises';
-import { KubeApiError, type KubeClient, type KubeObject, type ObjectRef } from './kube-client.js';
+import { isConflict } from './conflict.js';
+import { type KubeClient, type KubeObject, type ObjectRef } from './kube-client.js';
 
 export const HOLDER_ANNOTATION = 'litmus-aio.io/holder';
 
@@ -100,8 +101,6 @@ export function leaseState(
   return expiredByClock || unchangedForMs > durationMs ? 'free' : 'held';
 }
 
-const is409 = (e: unknown): boolean => e instanceof KubeApiError && e.code === 409;
-
 function claimed(o: LeaseLockOptions, base: LeaseObject | undefined, now: Date): LeaseObject {
   const t = microTime(now);
   return {
@@ -141,7 +140,7 @@ async function tryTake(
   try {
     return await (lease ? kube.replace(claimed(o, lease, now)) : kube.create(claimed(o, undefined, now)));
   } catch (e) {
-    if (is409(e)) return undefined; // another run wrote first: read again
+    if (isConflict(e)) return undefined; // another run wrote first: read again
     throw e;
   }
 }
@@ -174,9 +173,11 @@ function keepRenewed(kube: KubeClient, o: LeaseLockOptions, taken: LeaseObject):
     try {
       held = await kube.replace({ ...held, spec: { ...held.spec, renewTime: now } });
     } catch (e) {
-      const current = is409(e) ? await kube.get<LeaseObject>(refOf(o)).catch(() => undefined) : undefined;
+      const current = isConflict(e)
+        ? await kube.get<LeaseObject>(refOf(o)).catch(() => undefined)
+        : undefined;
       if (current && current.spec?.holderIdentity === o.holder.identity) held = current;
-      else if (is409(e)) {
+      else if (isConflict(e)) {
         stop();
         const by = current ? viewOf(current).description : 'nobody (it was deleted)';
         lost.abort(new Error(`the deploy lock (Lease ${o.namespace}/${o.name}) was taken over by ${by}`));
@@ -221,7 +222,7 @@ export async function releaseLease(kube: KubeClient, ref: ObjectRef, identity: s
       await kube.replace({ ...lease, metadata: { ...lease.metadata, annotations }, spec });
       return true;
     } catch (e) {
-      if (!is409(e)) throw e;
+      if (!isConflict(e)) throw e;
     }
   }
   return false;

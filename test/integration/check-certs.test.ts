@@ -240,9 +240,15 @@ describe('check-certs', () => {
     expect(r.row.details?.at(-1)).toMatch(/^GitHub issue #1 updated/);
   });
 
-  test('rotate: true re-issues the leaf, smoke proves it, the issue is closed with a comment', async () => {
+  test('rotate: true re-issues the leaf (a 409 on the way: planned again), smoke proves it, the issue is closed with a comment', async () => {
     const before = sb.secretData()!['tls.crt']!;
+    // Someone else wrote the client Secret meanwhile: rotate reads again and plans again.
+    sb.kube.faults.add({
+      match: { verb: 'update', resource: 'secrets', name: 'litmusedge-mqtt-client' },
+      fault: { kind: 'conflict' },
+    });
     const r = await check({ rotate: true });
+    expect(r.reporter.logs).toContainEqual(expect.stringMatching(/: reading again \(attempt 2 of 5\)$/));
     expect(r.summary.ok, JSON.stringify(r.row)).toBe(true);
     expect(r.row.status).toBe('changed');
     expect(r.row.changes.join('\n')).toMatch(/issue client certificate 'CN=aiomqttconnector' valid 100 days/);

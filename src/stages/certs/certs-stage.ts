@@ -8,7 +8,8 @@
 import { X509Certificate } from 'node:crypto';
 import { STAGE_CATALOG } from '../../config/catalog.js';
 import { InputError } from '../../config/input-error.js';
-import { KubeApiError, type KubeClient } from '../../kube/kube-client.js';
+import { conflictBackoff, isConflict, MAX_CONFLICT_ATTEMPTS } from '../../kube/conflict.js';
+import type { KubeClient } from '../../kube/kube-client.js';
 import type { Stage, StageContext, StageOutcome } from '../../pipeline/stage.js';
 import type { StageDeps } from '../stage-deps.js';
 import { decide, type CertsDecision } from './decide.js';
@@ -24,7 +25,7 @@ export interface CertsHooks {
   afterWrite?(k: number, write: PlannedWrite): void | Promise<void>;
 }
 
-export const MAX_ATTEMPTS = 5;
+export const MAX_ATTEMPTS = MAX_CONFLICT_ATTEMPTS;
 
 interface Attempt {
   o: CertsObserved;
@@ -34,12 +35,6 @@ interface Attempt {
   details: string[];
   writes: PlannedWrite[];
 }
-
-const isConflict = (e: unknown): boolean => e instanceof KubeApiError && e.code === 409;
-
-/** 20-80 ms, then 40-160 ms, ...: short, and jittered so two runs do not collide again in lockstep. */
-const backoff = (attempt: number): Promise<void> =>
-  new Promise((r) => setTimeout(r, (20 + Math.random() * 60) * 2 ** (attempt - 1)));
 
 function outputs(state: PkiState, o: CertsObserved, s: CertsStageSettings): Record<string, string> {
   const leaf = state.leafCert ? new X509Certificate(state.leafCert) : undefined;
@@ -122,7 +117,7 @@ export function createCertsStage(deps: StageDeps, hooks: CertsHooks = {}): Stage
         } catch (e) {
           if (!isConflict(e) || attempt >= MAX_ATTEMPTS) throw e;
           ctx.log.info(`${(e as Error).message}: reading again (attempt ${attempt + 1} of ${MAX_ATTEMPTS})`);
-          await backoff(attempt);
+          await conflictBackoff(attempt);
           continue;
         }
         for (const c of changes) ctx.log.info(c);
