@@ -120,6 +120,32 @@ async function listMine(o: Octokit, r: IssueRepo, marker: string, log: Logger): 
     }));
 }
 
+/** How long to wait for the list to show an issue just opened (it may lag behind the write). */
+const LIST_CATCH_UP_MS = 20_000;
+
+/** Lists until the issue just opened is in the list (backoff, deadline); the last list otherwise, with a warning. */
+async function listUntilShown(
+  o: Octokit,
+  r: IssueRepo,
+  marker: string,
+  opened: number,
+  log: Logger,
+): Promise<IssueSummary[]> {
+  const deadline = performance.now() + LIST_CATCH_UP_MS;
+  for (let wait = 250; ; wait = Math.min(wait * 2, 4_000)) {
+    const mine = await listMine(o, r, marker, log);
+    if (mine.some((i) => i.number === opened)) return mine;
+    if (performance.now() + wait > deadline) {
+      log.warn(
+        `GitHub's issue list does not show #${opened} yet (${LIST_CATCH_UP_MS / 1000} s after it was opened): a run that lists before it catches up may open a duplicate, which the run after closes`,
+      );
+      return mine;
+    }
+    log.debug(`GitHub's issue list does not show #${opened} yet; listing again in ${wait} ms`);
+    await delay(wait);
+  }
+}
+
 async function closeDuplicates(o: Octokit, r: IssueRepo, mine: IssueSummary[], log: Logger): Promise<void> {
   const { keep, close } = duplicatesOf(mine);
   for (const n of close) {
@@ -153,8 +179,9 @@ async function apply(o: Octokit, r: IssueRepo, q: IssueRequest, log: Logger): Pr
         () => o.rest.issues.create({ ...base, title: q.title, body: q.body, labels: r.labels }),
         log,
       );
-      // A run elsewhere may have opened one meanwhile: the older one stays, this one is closed as its duplicate.
-      await closeDuplicates(o, r, await listMine(o, r, marker, log), log);
+      // Once the list shows the new issue, it also shows any a run elsewhere opened before it: the older one
+      // stays, this one is closed as its duplicate. And the next run finds it.
+      await closeDuplicates(o, r, await listUntilShown(o, r, marker, data.number, log), log);
       return { action: 'opened', number: data.number, url: data.html_url };
     }
     case 'update': {
