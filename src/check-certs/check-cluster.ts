@@ -42,11 +42,13 @@ export interface ClusterPorts {
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-async function look(
-  kube: KubeClient,
-  i: Inputs,
-  p: ClusterPorts,
-): Promise<{ state: CheckState; found: Finding[] }> {
+interface Looked {
+  state: CheckState;
+  found: Finding[];
+  serverChain?: string[];
+}
+
+async function look(kube: KubeClient, i: Inputs, p: ClusterPorts): Promise<Looked> {
   const s = checkCertsSettings(i);
   const collected = await collect(
     { kube, ...(p.litmus ? { litmus: p.litmus } : {}), mask: p.stageDeps.mask, signal: p.signal },
@@ -54,7 +56,12 @@ async function look(
   );
   const now = p.now();
   const state = analyse(collected, s.owner, now);
-  return { state, found: findings(state, s.thresholds, now) };
+  const chain = collected.server.chain;
+  return {
+    state,
+    found: findings(state, s.thresholds, now),
+    ...(chain.reached ? { serverChain: chain.pems } : {}),
+  };
 }
 
 const day = (iso: string | undefined): string => iso?.slice(0, 16).replace('T', ' ') ?? '?';
@@ -145,12 +152,13 @@ const empty = (findings: Finding[]): ClusterCheck => ({
   refused: [],
 });
 
-async function plan(kube: KubeClient, i: Inputs, p: ClusterPorts, found: Finding[]): Promise<RemedyPlan> {
+async function plan(kube: KubeClient, i: Inputs, p: ClusterPorts, seen: Looked): Promise<RemedyPlan> {
   try {
-    return await planRemedies(found, {
+    return await planRemedies(seen.found, {
       inputs: i,
       kube,
       ...(p.litmus ? { litmus: p.litmus } : {}),
+      ...(seen.serverChain ? { serverChain: seen.serverChain } : {}),
       mask: p.stageDeps.mask,
       now: p.now(),
       signal: p.signal,
@@ -223,10 +231,11 @@ export async function checkCluster(i: Inputs, p: ClusterPorts): Promise<ClusterC
   }
   const gaps = await permissionGaps(kube, i);
   if (gaps.read.length > 0) return empty([permissionFinding(gaps.read)]);
-  let { state, found } = await look(kube, i, p);
+  const seen = await look(kube, i, p);
+  let { state, found } = seen;
   const out: ClusterCheck = { ...empty(found), certificates: state.certificates };
   if (needsAttention(found) && found.some((f) => f.remedy)) {
-    const r = await plan(kube, i, p, found);
+    const r = await plan(kube, i, p, seen);
     out.refused = r.refused;
     const lacking = i.rotate && gaps.rotate.length > 0 && r.writes.length > 0;
     if (lacking) {
@@ -236,7 +245,7 @@ export async function checkCluster(i: Inputs, p: ClusterPorts): Promise<ClusterC
     }
     if (!i.rotate || lacking) out.wouldChange = r.changes;
     else if (r.writes.length > 0) {
-      const extra = await rotate(r, () => plan(kube, i, p, found), out, p);
+      const extra = await rotate(r, () => plan(kube, i, p, seen), out, p);
       ({ state, found } = await look(kube, i, p));
       out.findings = [...extra, ...found];
       out.certificates = state.certificates;

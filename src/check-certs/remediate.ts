@@ -1,13 +1,13 @@
 // `rotate: true`: what check-certs fixes without a person, with the certs stage's own steps (observe -> decide ->
 // nextPki -> describe -> planCertsWrites) so it writes exactly what the certs stage would: a re-issued client
 // certificate, the trusted client CA republished. With a Litmus Edge integration configured, the new client
-// chain and a changed AIO CA (old and new side by side) go there too. A CA is never created or replaced here.
+// chain and a changed AIO CA (old and new side by side while the broker needs the old) go there too. A CA is never created or replaced here.
 // Plan (rotate: false) describes the same steps without running them.
 import { X509Certificate } from 'node:crypto';
 import type { Inputs } from '../config/input-specs.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import type { Logger } from '../pipeline/logger.js';
-import { parsePemBundle } from '../pki/inspect.js';
+import { parsePemBundle, verifyChain } from '../pki/inspect.js';
 import { decide } from '../stages/certs/decide.js';
 import { describeCerts } from '../stages/certs/describe.js';
 import { nextPki } from '../stages/certs/issue.js';
@@ -22,6 +22,8 @@ export interface RemedyContext {
   inputs: Inputs;
   kube: KubeClient;
   litmus?: LitmusIntegration;
+  /** The broker's live server chain (PEM, leaf first), when it was reached. */
+  serverChain?: readonly string[];
   mask(secret: string): void;
   now: Date;
   signal: AbortSignal;
@@ -39,19 +41,31 @@ export interface RemedyPlan {
 const remediesOf = (f: readonly Finding[]): Set<Remedy> =>
   new Set(f.flatMap((x) => (x.severity !== 'info' && x.remedy ? [x.remedy] : [])));
 
-/** The AIO bundle with whatever the integration trusts now and that is still valid: old and new side by side. */
-function sideBySide(aioPem: string, current: string | undefined, now: Date): string {
-  const blocks = [...parsePemBundle(aioPem), ...parsePemBundle(current)];
+const certsOf = (pem: string | undefined) => parsePemBundle(pem).flatMap((b) => ('cert' in b ? [b] : []));
+
+/**
+ * The AIO bundle, and beside it what the integration trusts now while the broker still needs it: a CA (still
+ * valid) that verifies the broker's live server chain. Old and new side by side during the change, without
+ * piling up retired CAs. When the live chain was not read, every still-valid CA it trusts now is kept.
+ */
+export function sideBySide(
+  aioPem: string,
+  current: string | undefined,
+  now: Date,
+  serverChain?: readonly string[],
+): string {
+  const live = serverChain?.map((pem) => new X509Certificate(pem));
+  const needed = (c: X509Certificate) => !live?.[0] || verifyChain(live[0], live.slice(1), [c]).ok;
   const seen = new Set<string>();
-  return blocks
-    .flatMap((b) => ('cert' in b ? [b] : []))
-    .filter((b) => {
-      if (seen.has(b.cert.fingerprint256) || new Date(b.cert.validTo) <= now) return false;
-      seen.add(b.cert.fingerprint256);
-      return true;
-    })
-    .map((b) => b.pem)
-    .join('');
+  const keep = (b: { cert: X509Certificate }, fromAio: boolean) => {
+    if (seen.has(b.cert.fingerprint256) || new Date(b.cert.validTo) <= now) return false;
+    if (!fromAio && !needed(b.cert)) return false;
+    seen.add(b.cert.fingerprint256);
+    return true;
+  };
+  const aio = certsOf(aioPem).filter((b) => keep(b, true));
+  const old = certsOf(current).filter((b) => keep(b, false));
+  return [...aio, ...old].map((b) => b.pem).join('');
 }
 
 function litmusWrites(
@@ -68,10 +82,11 @@ function litmusWrites(
     const aioPem = o.broker.pem;
     propagated = true;
     before.push({
-      describe: `put the AIO CA ${o.broker.sha256} into ${litmus.where}, beside the CA it trusts now until that expires`,
+      describe: `put the AIO CA ${o.broker.sha256} into ${litmus.where}, beside the CA it trusts now while the broker still needs that`,
       run: async () => {
         const current = await litmus.read(c.signal);
-        await litmus.update({ brokerCaPem: sideBySide(aioPem, current?.brokerCaPem, c.now) }, c.signal);
+        const pem = sideBySide(aioPem, current?.brokerCaPem, c.now, c.serverChain);
+        await litmus.update({ brokerCaPem: pem }, c.signal);
       },
     });
   }

@@ -189,7 +189,7 @@ describe('check-certs with the Litmus Edge integration', () => {
     const r = await check();
     expect(r.findings.map((f) => `${f.severity} ${f.kind}`)).toEqual(['warning aio-ca-changed']);
     expect(r.row.details).toContain(
-      `rotate: true would put the AIO CA ${fingerprint(next.ca.cert)} into ${WHERE}, beside the CA it trusts now until that expires`,
+      `rotate: true would put the AIO CA ${fingerprint(next.ca.cert)} into ${WHERE}, beside the CA it trusts now while the broker still needs that`,
     );
     const fixed = await check({ rotate: true });
     expect(fixed.summary.ok, JSON.stringify(fixed.row)).toBe(true);
