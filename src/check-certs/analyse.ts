@@ -105,20 +105,36 @@ function clientPart(c: Collected, inv: Inventory) {
   };
 }
 
+/** CAs the integration trusts beside the AIO bundle that no longer verify the broker's live chain. */
+function retiredCas(cas: X509Certificate[], aio: X509Certificate[], server: X509Certificate[]): string[] {
+  if (!server[0] || aio.length === 0) return [];
+  const inBundle = new Set(aio.map((x) => x.fingerprint256));
+  return cas
+    .filter((ca) => !inBundle.has(ca.fingerprint256))
+    .filter((ca) => !verifyChain(server[0]!, server.slice(1), [ca]).ok)
+    .map((ca) => ca.fingerprint256);
+}
+
 function litmusPart(
   c: Collected,
   inv: Inventory,
   ourLeaf: X509Certificate | undefined,
   server: X509Certificate[],
+  aio: X509Certificate[],
 ): CheckState['litmus'] {
   if (!c.litmus.configured) return { configured: false };
   const { where, state, problem } = c.litmus;
   const chain = inv.add(state?.clientChainPem, `${where} client certificate`, 'litmus-client', 'ours');
   const cas = inv.add(state?.brokerCaPem, `${where} broker CA`, 'litmus-broker-ca', 'aio');
+  const retired = retiredCas(cas.certs, aio, server);
   const checks: LitmusChecks = {
     ...(problem ? { problem } : {}),
     ...(state?.enabled === false ? { disabled: true } : {}),
+    ...(retired.length > 0 ? { retiredCas: retired } : {}),
   };
+  const held = new Set(cas.certs.map((x) => x.fingerprint256));
+  if (aio.length > 0 && cas.certs.length > 0)
+    checks.holdsAioBundle = aio.every((x) => held.has(x.fingerprint256));
   const theirs = chain.certs[0];
   if (theirs && ourLeaf) checks.sameLeaf = theirs.fingerprint256 === ourLeaf.fingerprint256;
   if (server[0] && cas.certs.length > 0)
@@ -172,7 +188,7 @@ export function analyse(c: Collected, owner: string, now: Date): CheckState {
     },
     server: serverPart(c, aio.certs.length > 0),
     certManager: c.certManager,
-    litmus: litmusPart(c, inv, client.leaf, live.certs),
+    litmus: litmusPart(c, inv, client.leaf, live.certs, aio.certs),
     errors: c.errors,
   };
 }

@@ -165,7 +165,7 @@ function trustFindings(st: CheckState): Finding[] {
         'check the AIO installation (trust-manager writes it), or set broker-ca-configmap/broker-ca-key',
       ),
     );
-  } else if (aio.propagated && aio.fingerprints[0] !== aio.propagated) {
+  } else if (aio.propagated && aio.fingerprints[0] !== aio.propagated && !integrationHoldsAio(st)) {
     const gone = !aio.fingerprints.includes(aio.propagated);
     out.push(
       finding(
@@ -255,6 +255,9 @@ function certManagerFindings(st: CheckState, t: Thresholds, now: Date): Finding[
   return out;
 }
 
+/** What the integration holds is the truth when it was read: it trusts every CA of the AIO bundle already. */
+const integrationHoldsAio = (st: CheckState): boolean => st.litmus.configured && !!st.litmus.holdsAioBundle;
+
 function litmusFindings(st: CheckState): Finding[] {
   const l = st.litmus;
   if (!l.configured) return [];
@@ -290,6 +293,18 @@ function litmusFindings(st: CheckState): Finding[] {
         l.where,
         `${l.where} is disabled: Litmus Edge sends nothing to the broker`,
         'enable it in the Litmus Edge portal, or run the connector stage (it enables the integration it configures)',
+      ),
+    );
+  }
+  if (l.retiredCas && l.trustsServer !== false) {
+    out.push(
+      finding(
+        'warning',
+        'integration-ca-retired',
+        l.where,
+        `${l.where} still trusts ${l.retiredCas.join(', ')} beside the AIO CA, which the broker's server certificate no longer comes from`,
+        'rotate: true leaves only the CAs the broker needs (the AIO bundle)',
+        'propagate-aio-ca',
       ),
     );
   }

@@ -85,6 +85,10 @@ export interface LitmusChecks {
   trustsServer?: boolean;
   /** Litmus Edge says the integration is disabled (it sends nothing). */
   disabled?: boolean;
+  /** It trusts every CA of the AIO bundle (the AIO CA is propagated, whoever put it there). */
+  holdsAioBundle?: boolean;
+  /** SHA-256 of CAs it trusts beside the AIO bundle that the broker's live chain no longer needs. */
+  retiredCas?: string[];
   problem?: string;
 }
 
@@ -103,6 +107,7 @@ export type FindingKind =
   | 'integration-leaf-differs'
   | 'integration-ca-stale'
   | 'integration-disabled'
+  | 'integration-ca-retired'
   | 'cert-manager-not-ready'
   | 'renewal-overdue'
   | 'smoke-failed'

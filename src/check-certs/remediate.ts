@@ -7,7 +7,8 @@ import { X509Certificate } from 'node:crypto';
 import type { Inputs } from '../config/input-specs.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import type { Logger } from '../pipeline/logger.js';
-import { parsePemBundle, verifyChain } from '../pki/inspect.js';
+import { parsePemBundle } from '../pki/inspect.js';
+import { mergeTrust } from '../pki/trust-merge.js';
 import { decide } from '../stages/certs/decide.js';
 import { describeCerts } from '../stages/certs/describe.js';
 import { nextPki } from '../stages/certs/issue.js';
@@ -41,33 +42,6 @@ export interface RemedyPlan {
 const remediesOf = (f: readonly Finding[]): Set<Remedy> =>
   new Set(f.flatMap((x) => (x.severity !== 'info' && x.remedy ? [x.remedy] : [])));
 
-const certsOf = (pem: string | undefined) => parsePemBundle(pem).flatMap((b) => ('cert' in b ? [b] : []));
-
-/**
- * The AIO bundle, and beside it what the integration trusts now while the broker still needs it: a CA (still
- * valid) that verifies the broker's live server chain. Old and new side by side during the change, without
- * piling up retired CAs. When the live chain was not read, every still-valid CA it trusts now is kept.
- */
-export function sideBySide(
-  aioPem: string,
-  current: string | undefined,
-  now: Date,
-  serverChain?: readonly string[],
-): string {
-  const live = serverChain?.map((pem) => new X509Certificate(pem));
-  const needed = (c: X509Certificate) => !live?.[0] || verifyChain(live[0], live.slice(1), [c]).ok;
-  const seen = new Set<string>();
-  const keep = (b: { cert: X509Certificate }, fromAio: boolean) => {
-    if (seen.has(b.cert.fingerprint256) || new Date(b.cert.validTo) <= now) return false;
-    if (!fromAio && !needed(b.cert)) return false;
-    seen.add(b.cert.fingerprint256);
-    return true;
-  };
-  const aio = certsOf(aioPem).filter((b) => keep(b, true));
-  const old = certsOf(current).filter((b) => keep(b, false));
-  return [...aio, ...old].map((b) => b.pem).join('');
-}
-
 function litmusWrites(
   o: CertsObserved,
   next: PkiState,
@@ -85,7 +59,8 @@ function litmusWrites(
       describe: `put the AIO CA ${o.broker.sha256} into ${litmus.where}, beside the CA it trusts now while the broker still needs that`,
       run: async () => {
         const current = await litmus.read(c.signal);
-        const pem = sideBySide(aioPem, current?.brokerCaPem, c.now, c.serverChain);
+        const live = c.serverChain?.map((x) => new X509Certificate(x));
+        const pem = mergeTrust(aioPem, current?.brokerCaPem, c.now, live);
         await litmus.update({ brokerCaPem: pem }, c.signal);
       },
     });

@@ -225,6 +225,40 @@ describe('check-certs with the Litmus Edge integration', () => {
     await publishedNow();
     const again = await check({ rotate: true });
     expect(again.findings).toEqual([]);
+    aio = next;
+  });
+
+  test('AIO replaces its bundle before re-issuing the server certificate: the connector keeps the old CA beside the new one; once retired, check-certs warns and rotate prunes it', async () => {
+    const old = aio;
+    const next = await rotateAioCa(sb, { commonName: 'Azure IoT Operations Root CA 4', keepServer: true });
+    const c = await stages(['connector']);
+    const result = c.results[0]!;
+    expect(result.status, JSON.stringify(result)).toBe('changed');
+    expect(result.details).toContainEqual(
+      expect.stringMatching(/^caCert: kept beside the AIO CA bundle while valid, .*Root CA 3/),
+    );
+    expect(fingerprints(instance().config.caCert)).toEqual([
+      fingerprint(next.ca.cert),
+      fingerprint(old.ca.cert),
+    ]);
+    await publishedNow(); // the broker still serves Root CA 3's certificate
+    // The connector propagated it: no "AIO CA changed" although the certs stage's record is the old one. What
+    // remains is AIO's own window: its bundle does not verify the certificate its broker serves (smoke, which
+    // trusts the bundle, would fail too), while Litmus Edge keeps its connection.
+    const window = await check();
+    expect(window.findings.map((f) => `${f.severity} ${f.kind}`)).toEqual(['failure server-chain-untrusted']);
+    await issueBrokerServerCert(sb, { issuer: next.ca, days: 30 });
+    await publishedNow();
+    const r = await check();
+    expect(r.findings.map((f) => `${f.severity} ${f.kind}`)).toEqual(['warning integration-ca-retired']);
+    const fixed = await check({ rotate: true });
+    expect(fixed.summary.ok, JSON.stringify(fixed.row)).toBe(true);
+    expect(fixed.findings).toEqual([]);
+    expect(fingerprints(instance().config.caCert)).toEqual([fingerprint(next.ca.cert)]);
+    await publishedNow();
+    const again = await stages(['connector']);
+    expect(again.results[0]!.status).toBe('unchanged');
+    aio = next;
   });
 
   test("a fleet cluster's own token, read from the variable its access.litmus-edge-token-secret names", async () => {

@@ -157,6 +157,14 @@ const cases: Case[] = [
     [{ severity: 'failure', kind: 'aio-ca-changed', remedy: 'propagate-aio-ca' }],
   ],
   [
+    'AIO CA replaced, and the integration (read) already trusts it (the connector put it there): nothing to do',
+    (s) => {
+      s.aioCa.fingerprints = ['AIO:2'];
+      s.litmus = { configured: true, where: 'Litmus Edge x', holdsAioBundle: true, trustsServer: true };
+    },
+    [],
+  ],
+  [
     'AIO CA added beside the propagated one: warning',
     (s) => void (s.aioCa.fingerprints = ['AIO:2', 'AIO:1']),
     [{ severity: 'warning', kind: 'aio-ca-changed', remedy: 'propagate-aio-ca' }],
@@ -216,6 +224,17 @@ const cases: Case[] = [
     'Litmus Edge says the integration is disabled: a warning (rotate leaves it: a person may have disabled it)',
     (s) => void (s.litmus = { configured: true, where: 'Litmus Edge x', disabled: true }),
     [{ severity: 'warning', kind: 'integration-disabled' }],
+  ],
+  [
+    'Litmus Edge still trusts a retired AIO CA beside the bundle: a warning rotate prunes',
+    (s) =>
+      void (s.litmus = {
+        configured: true,
+        where: 'Litmus Edge x',
+        trustsServer: true,
+        retiredCas: ['AB:CD'],
+      }),
+    [{ severity: 'warning', kind: 'integration-ca-retired', remedy: 'propagate-aio-ca' }],
   ],
   [
     'a certificate that does not parse: failure',

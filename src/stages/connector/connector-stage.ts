@@ -4,13 +4,15 @@
 // parsed config and the topics) -> describe -> apply (disable, update, topics, enable). A second run with the same
 // inputs and certificates writes nothing. The token and the client key never appear in a result or log.
 import { STAGE_CATALOG } from '../../config/catalog.js';
+import type { Instance } from '../../litmus/client.js';
 import { mapConfig, type RoleValues } from '../../litmus/config-mapping.js';
+import { extrasBeside, mergeTrust } from '../../pki/trust-merge.js';
 import type { TlsTrust } from '../../litmus/tls.js';
 import type { Stage, StageContext, StageOutcome } from '../../pipeline/stage.js';
 import type { StageDeps } from '../stage-deps.js';
 import { applyConnector } from './apply.js';
 import { decideConnector, type DesiredIntegration } from './decide.js';
-import { readMaterial, type Material } from './material.js';
+import { readMaterial, summarizePem, type Material } from './material.js';
 import {
   defaultConnectorPorts,
   missingReleaseService,
@@ -78,6 +80,7 @@ async function desiredIntegration(
       nameKey: mapped.placed.name ?? 'name',
       config: mapped.config,
       secretKeys: mapped.secretKeys,
+      ...(mapped.placed.brokerCa ? { caProperty: mapped.placed.brokerCa } : {}),
       ...(mapped.placed.clientKey ? { keyProperty: mapped.placed.clientKey, keySha256: m.keySha256 } : {}),
       topics: s.topics,
     },
@@ -199,6 +202,31 @@ function versionWarning(s: ConnectorSettings, ctx: StageContext, firmware: strin
   return [warn];
 }
 
+/**
+ * The AIO bundle, with the CAs the integration trusts now kept beside it while valid: right after AIO rotates its
+ * root the broker still serves a certificate from the old one (until its renewal), and check-certs, which sees the
+ * broker's live chain, prunes them once they are retired.
+ */
+function keepTrusted(
+  want: DesiredIntegration,
+  live: Instance | undefined,
+  now: Date,
+): { want: DesiredIntegration; notes: string[] } {
+  const key = want.caProperty;
+  const bundle = key ? want.config[key] : undefined;
+  const current = key ? live?.config[key] : undefined;
+  if (!key || typeof bundle !== 'string' || typeof current !== 'string') return { want, notes: [] };
+  const merged = mergeTrust(bundle, current, now);
+  const kept = extrasBeside(bundle, merged);
+  if (kept.length === 0) return { want, notes: [] };
+  return {
+    want: { ...want, config: { ...want.config, [key]: merged } },
+    notes: [
+      `${key}: kept beside the AIO CA bundle while valid, as the integration trusts ${kept.length > 1 ? 'them' : 'it'} now and the broker may still present a certificate from ${kept.length > 1 ? 'them' : 'it'}: ${kept.map((c) => summarizePem(c.toString())).join('; ')} (check-certs prunes a CA the broker no longer needs)`,
+    ],
+  };
+}
+
 async function decideAndApply(
   deps: StageDeps,
   s: ConnectorSettings,
@@ -210,11 +238,13 @@ async function decideAndApply(
   const candidate = o.probed.instances.find(
     (i) => i.providerId === o.providerId && String(i.config[o.want.nameKey] ?? '') === s.name,
   );
+  const trust = keepTrusted(o.want, candidate, deps.now());
+  const want = trust.want;
   const subs = candidate ? await session.client.subscriptions(candidate.instanceId) : [];
   const recorded = state.state.applied[key]?.keySha256;
   const d = decideConnector(
     { instances: o.probed.instances, subs, ...(recorded ? { recordedKeySha256: recorded } : {}) },
-    o.want,
+    want,
   );
   if (d.problems.length > 0) throw new Error(`connector: nothing was changed: ${d.problems.join('; ')}`);
   const seen = session.observedPin();
@@ -228,13 +258,14 @@ async function decideAndApply(
     tlsDetail(s, state, seen),
     ...o.details,
     ...d.notes,
+    ...trust.notes,
     ...versionWarning(s, ctx, o.firmware),
   ];
   let id = d.instance?.instanceId ?? '';
   if (ctx.mode === 'apply') {
     for (const line of changes) ctx.log.info(line);
-    if (d.changes.length > 0) id = await applyConnector(session.client, d, o.want, ctx.log);
-    await saveState(state, s, key, seen, o.want, d.changes.length > 0, deps.now());
+    if (d.changes.length > 0) id = await applyConnector(session.client, d, want, ctx.log);
+    await saveState(state, s, key, seen, want, d.changes.length > 0, deps.now());
   }
   return {
     changed: changes.length > 0,

@@ -14,6 +14,8 @@ export interface DesiredIntegration {
   nameKey: string;
   config: Record<string, unknown>;
   secretKeys: string[];
+  /** The property that holds the broker CA bundle. */
+  caProperty?: string;
   /** The key property, and the SHA-256 of the key value in `config`. */
   keyProperty?: string;
   keySha256?: string;

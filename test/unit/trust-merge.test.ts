@@ -1,9 +1,9 @@
-// What rotate puts into Litmus Edge's broker CA when the AIO CA changed: the AIO bundle, and beside it the CAs the
-// integration trusts now only while the broker still needs them (one verifies its live server chain) and they are
-// valid; without a live chain, every still-valid one (it cannot tell).
+// The broker CA given to Litmus Edge when the AIO CA changed (check-certs' rotate, the connector stage): the AIO
+// bundle, and beside it the CAs the integration trusts now only while they are valid and, when the broker's live
+// chain is known, still verify it; without a live chain, every still-valid one (it cannot tell).
 import { X509Certificate } from 'node:crypto';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { sideBySide } from '../../src/check-certs/remediate.js';
+import { mergeTrust } from '../../src/pki/trust-merge.js';
 import { createAioRoot, DAY } from '../support/sandbox/aio-pki.js';
 import { issueTestCert, type TestCertificate } from '../support/test-pki.js';
 
@@ -33,7 +33,7 @@ const names = (pem: string) =>
     (b) => /CN=([^\n,]+)/.exec(new X509Certificate(b).subject)![1],
   );
 
-describe('the broker CA rotate puts into Litmus Edge', () => {
+describe('mergeTrust: the broker CA Litmus Edge is given', () => {
   const now = () => new Date();
   test.each([
     [
@@ -49,13 +49,26 @@ describe('the broker CA rotate puts into Litmus Edge', () => {
     ],
   ] as Array<[string, () => string[] | undefined, string[]]>)('%s', (_name, chain, expected) => {
     const current = oldCa.cert + otherCa.cert;
-    expect(names(sideBySide(newCa.cert, current, now(), chain()))).toEqual(expected);
+    expect(
+      names(
+        mergeTrust(
+          newCa.cert,
+          current,
+          now(),
+          chain()?.map((p) => new X509Certificate(p)),
+        ),
+      ),
+    ).toEqual(expected);
   });
 
   test('an expired CA is never kept, needed or not; nothing twice', () => {
     const later = new Date(Date.now() + 40 * DAY); // Root 1 (30 days) has expired
-    expect(names(sideBySide(newCa.cert, oldCa.cert + newCa.cert, later, [fromOld]))).toEqual(['AIO Root 2']);
-    expect(names(sideBySide(newCa.cert + oldCa.cert, oldCa.cert, now(), [fromNew]))).toEqual([
+    expect(
+      names(mergeTrust(newCa.cert, oldCa.cert + newCa.cert, later, [new X509Certificate(fromOld)])),
+    ).toEqual(['AIO Root 2']);
+    expect(
+      names(mergeTrust(newCa.cert + oldCa.cert, oldCa.cert, now(), [new X509Certificate(fromNew)])),
+    ).toEqual([
       'AIO Root 2',
       'AIO Root 1', // in the AIO bundle itself: kept
     ]);
