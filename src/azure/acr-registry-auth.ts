@@ -197,6 +197,7 @@ export function acrRegistryAuth(az: AzureAccess, loginServer: string, o: AcrAuth
   };
   return {
     describe: `${az.describe} (ACR token exchange)`,
+    grants: { pull: 'the AcrPull role', push: 'the AcrPush role' },
     async authorization(challenge, scopes, opts) {
       if (challenge === undefined) return undefined;
       const { p, s } = await session(opts.signal);

@@ -144,7 +144,7 @@ export const DEPLOY_INPUTS = defineInputs({
   },
   'deploy-timeout': {
     description:
-      'How long the rollout may take to become ready, in seconds (helm --timeout). When it does not, the stage diagnoses why (pods, container states, logs, events) and rolls back.',
+      'How long the rollout may take to become ready, in seconds (helm --timeout). When it does not, the stage diagnoses why (pods, container states, logs, events) and rolls back; a rollout that cannot succeed (a container crashing 3 times, an image the registry refuses or lacks) ends the wait early.',
     default: '600',
     expected: 'a whole number of seconds from 10 to 86400',
     example: 'deploy-timeout: 900',

@@ -71,6 +71,8 @@ export type TokenGet = (
 export interface RegistryAuth {
   /** For messages: `anonymous` or `user <name>` (never the secret). */
   readonly describe: string;
+  /** How access is granted on this registry, for a refusal's fix (e.g. ACR's roles); generic words otherwise. */
+  readonly grants?: { pull: string; push: string };
   /**
    * The Authorization header value for requests needing `scopes` (`repository:<repo>:pull[,push]`) after the
    * registry answered with `challenge`; undefined to go anonymous. `fresh` skips the token cache (after a 401).

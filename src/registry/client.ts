@@ -97,8 +97,19 @@ export function createRegistryClient(
       status: a.status,
       ...(said ? { code: said.code, registryMessage: said.message } : {}),
     };
+    const reading = c.method === 'GET' || c.method === 'HEAD';
+    const denied = (status: string) =>
+      new RegistryError({
+        ...common,
+        kind: 'denied',
+        problem: `${where} denied ${auth.describe} ${reading ? 'reading' : 'writing'} ${c.repo} (${status}${reg})`,
+        fix: `grant ${auth.describe} ${reading ? (auth.grants?.pull ?? 'pull access') : (auth.grants?.push ?? 'push access')} on ${c.repo} at ${where}`,
+      });
     switch (ans.kind) {
       case 'unauthorized':
+        // Token auth: a token without the scope asked for (e.g. pull-only, asking to push) is a denial.
+        if (ans.challenge?.params['error'] === 'insufficient_scope')
+          return denied('HTTP 401 insufficient_scope');
         return new RegistryError({
           ...common,
           kind: 'unauthorized',
@@ -107,12 +118,7 @@ export function createRegistryClient(
           fix: `check the credentials for ${where}: they are wrong, expired, or not valid for this registry`,
         });
       case 'denied':
-        return new RegistryError({
-          ...common,
-          kind: 'denied',
-          problem: `${where} denied ${auth.describe} ${c.method === 'GET' || c.method === 'HEAD' ? 'reading' : 'writing'} ${c.repo} (HTTP 403${reg})`,
-          fix: `grant ${auth.describe} ${c.method === 'GET' || c.method === 'HEAD' ? 'pull' : 'push'} access to ${c.repo} on ${where}`,
-        });
+        return denied('HTTP 403');
       case 'not-found':
         return new RegistryError({
           ...common,

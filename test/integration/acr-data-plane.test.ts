@@ -312,7 +312,7 @@ describe('refusals name the login server and what to do, never a token', () => {
     expect(exchanges(mark).map((r) => r.status)).toEqual([503, 503, 200]);
   });
 
-  test('a pull-only identity (AcrPull) reads; its push is granted as pull and the registry refuses it', async () => {
+  test('a pull-only identity (AcrPull) reads; its push is granted as pull and refused as a denial naming AcrPush', async () => {
     const mark = acr.requests.length;
     const reader = target(accessFor(READER));
     expect((await reader.resolve(at('seeded/app', 'v1')))?.digest).toBe(seeded.digest);
@@ -328,9 +328,13 @@ describe('refusals name the login server and what to do, never a token', () => {
         },
       ),
     );
-    expect(e.kind).toBe('unauthorized');
+    // docker-registry answers a token without the push scope with 401 error="insufficient_scope": a denial.
+    expect(e.kind).toBe('denied');
     expect(e.message).toContain(
-      `${acr.loginServer} refused test app ${READER} (ACR token exchange) for reader/denied`,
+      `${acr.loginServer} denied test app ${READER} (ACR token exchange) writing reader/denied (HTTP 401 insufficient_scope`,
+    );
+    expect(e.fix).toBe(
+      `grant test app ${READER} (ACR token exchange) the AcrPush role on reader/denied at ${acr.loginServer}`,
     );
     expect(tokenRequests(mark).some((r) => r.granted?.includes('repository:reader/denied:pull'))).toBe(true);
     expect(tokenRequests(mark).some((r) => r.granted?.some((g) => g.endsWith('push')))).toBe(false);

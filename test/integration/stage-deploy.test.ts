@@ -234,8 +234,14 @@ describe('deploy: install, no-op, upgrade', () => {
 });
 
 describe('deploy: failures are diagnosed before the rollback', () => {
-  test('an image that crashes: CrashLoopBackOff with exit code and last log lines, then rolled back to revision 2', async () => {
-    const { result, reporter } = await deploy({ image: tag(crashing), 'deploy-timeout': 10 });
+  test('an image that crashes: seen as hopeless, the wait ends early (not after deploy-timeout); CrashLoopBackOff with exit code and last log lines, then rolled back to revision 2', async () => {
+    // deploy-timeout stays at its default (600 s): only the early end keeps this test short.
+    const { result, reporter } = await deploy({ image: tag(crashing), 'deploy-timeout': 600 });
+    expect(reporter.logs).toContainEqual(
+      expect.stringMatching(
+        /^deploy warn the rollout cannot succeed: container litmusedge of pod litmusedge-[a-z0-9-]+ crashed [3-9] times \(CrashLoopBackOff\); not waiting the rest of deploy-timeout$/,
+      ),
+    );
     expect(result.status).toBe('failed');
     // While helm waited: ready/desired pods and what the unready pod waits for.
     expect(reporter.logs).toContainEqual(
@@ -249,7 +255,9 @@ describe('deploy: failures are diagnosed before the rollback', () => {
     expect(message).toContain('Its last log lines:');
     expect(message).toContain('crashing after 300ms with exit code 3');
     expect(message).toContain('Then: rolled release litmusedge back to revision 2.');
-    expect(message).toMatch(/Evidence \(collected before the rollback\):\n {2}- helm: Error: UPGRADE FAILED/);
+    expect(message).toMatch(
+      /Evidence \(collected before the rollback\):\n {2}- helm: stopped waiting for the rollout: container litmusedge of pod litmusedge-[a-z0-9-]+ crashed/,
+    );
     expect(await history('litmusedge', 'le')).toEqual([
       [1, 'superseded', 'Install complete'],
       [2, 'superseded', 'Upgrade complete'],
@@ -264,7 +272,13 @@ describe('deploy: failures are diagnosed before the rollback', () => {
 
   test('an image missing from the registry: ImagePullBackOff naming the image and the pull secret, rolled back', async () => {
     const missing = `${registry.host}/${REPO}:9.9.9@sha256:${'0'.repeat(64)}`;
-    const { result } = await deploy({ image: missing, 'deploy-timeout': 10 });
+    const { result, reporter } = await deploy({ image: missing, 'deploy-timeout': 600 });
+    // The registry's definitive 404 ends the wait early.
+    expect(reporter.logs).toContainEqual(
+      expect.stringMatching(
+        /^deploy warn the rollout cannot succeed: .* cannot pull its image: rpc error: code = NotFound /,
+      ),
+    );
     expect(result.status).toBe('failed');
     const message = result.error!.message;
     expect(message).toMatch(

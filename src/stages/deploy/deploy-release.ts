@@ -84,7 +84,16 @@ async function rollout(
   history: readonly HelmRevision[],
   ctx: DeployRunContext,
 ): Promise<void> {
-  const stopProgress = watchRollout(t.kube, s, ctx.log);
+  // A rollout the pods show cannot succeed ends helm's wait (as a cancel) rather than running out the timeout.
+  const giveUp = new AbortController();
+  let hopeless: string | undefined;
+  const stopProgress = watchRollout(t.kube, s, ctx.log, {
+    onHopeless: (why) => {
+      hopeless = why;
+      ctx.log.warn(`the rollout cannot succeed: ${why}; not waiting the rest of deploy-timeout`);
+      giveUp.abort();
+    },
+  });
   const r = await t.helm
     .upgradeInstall({
       release: s.release,
@@ -92,13 +101,14 @@ async function rollout(
       chart: desired.chartRef,
       values: desired.values,
       timeoutS: s.deployTimeoutS,
-      signal: ctx.signal,
+      signal: AbortSignal.any([ctx.signal, giveUp.signal]),
       onLine: (l) => ctx.log.debug(`helm: ${l}`),
     })
     .finally(stopProgress);
-  if (r.cancelled) throw cancelledWhile(`helm upgraded release ${s.release}`, s);
-  if (r.code === 0) return;
-  const helmError = helmErrorText(r);
+  if (r.cancelled && (ctx.signal.aborted || !hopeless))
+    throw cancelledWhile(`helm upgraded release ${s.release}`, s);
+  if (r.code === 0 && !r.cancelled) return;
+  const helmError = hopeless ? `stopped waiting for the rollout: ${hopeless}` : helmErrorText(r);
   // helm refused before writing a revision (bad values, schema, chart): nothing changed, nothing to roll back.
   const after = await t.helm.history(s.release, s.namespace);
   if ((after.at(-1)?.revision ?? 0) === (history.at(-1)?.revision ?? 0))

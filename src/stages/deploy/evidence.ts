@@ -3,6 +3,7 @@
 // the crashed containers' last log lines. diagnose.ts turns it into one error that says what to do.
 import type { KubeClient, KubeObject } from '../../kube/kube-client.js';
 import type { PodLogReader } from '../../kube/pod-logs.js';
+import { looseList, looseObject } from '../../kube/loose-object.js';
 
 export interface ContainerEvidence {
   name: string;
@@ -44,9 +45,8 @@ export interface RolloutEvidence {
   events: EventEvidence[];
 }
 
-type Obj = Record<string, unknown>;
-const o = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {});
-const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(o) : []);
+const o = looseObject;
+const arr = looseList;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 

@@ -3,10 +3,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { KubeClient, KubeObject } from '../../kube/kube-client.js';
 import type { Logger } from '../../pipeline/logger.js';
+import { hopelessRollout } from './hopeless.js';
+import { looseList, looseObject } from '../../kube/loose-object.js';
 
-type Obj = Record<string, unknown>;
-const o = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {});
-const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(o) : []);
+const o = looseObject;
+const arr = looseList;
 
 const isReady = (p: KubeObject): boolean =>
   arr(o(p['status'])['conditions']).some((c) => c['type'] === 'Ready' && c['status'] === 'True');
@@ -31,13 +32,18 @@ export function progressLine(deployments: KubeObject[], pods: KubeObject[]): str
   return `rollout: ${ready}/${desired || live.length} pod(s) ready${unready.length ? ` (${unready.join('; ')})` : ''}`;
 }
 
-/** Starts reporting; the returned function stops it (and waits for the last poll to end). */
+/**
+ * Starts reporting; the returned function stops it (and waits for the last poll to end). `onHopeless` is called
+ * once when the pods show the rollout cannot succeed (hopeless.ts).
+ */
 export function watchRollout(
   kube: KubeClient,
   c: { release: string; namespace: string },
   log: Logger,
-  everyMs = 3000,
+  opts: { everyMs?: number; onHopeless?: (why: string) => void } = {},
 ): () => Promise<void> {
+  const everyMs = opts.everyMs ?? 3000;
+  let hopeless = false;
   const stop = new AbortController();
   const mine = (x: KubeObject) => x.metadata.labels?.['app.kubernetes.io/instance'] === c.release;
   const loop = async (): Promise<void> => {
@@ -52,6 +58,11 @@ export function watchRollout(
           kube.list({ apiVersion: 'v1', kind: 'Pod', namespace: c.namespace }),
         ]);
         const line = progressLine(deployments.filter(mine), pods.filter(mine));
+        const why = hopeless ? undefined : hopelessRollout(pods.filter(mine));
+        if (why) {
+          hopeless = true;
+          opts.onHopeless?.(why);
+        }
         if (line !== last || performance.now() - told > 15_000) {
           log.info(line);
           [last, told] = [line, performance.now()];
