@@ -40,8 +40,8 @@ export interface HelmInstallerOptions {
   env: NodeJS.ProcessEnv;
   /** helm-download-url: where helm's release archives are, e.g. https://get.helm.sh. */
   baseUrl: string;
-  /** The tool cache, loaded on first use. */
-  toolCache(): Promise<ToolCache>;
+  /** The tool cache, loaded on first use; its own chatter goes to `log`. */
+  toolCache(log: Logger): Promise<ToolCache>;
   fetch?: typeof fetch;
   retry?: RetryPolicy;
   /** This machine, as Node names it (tests pass others). */
@@ -68,7 +68,7 @@ export function helmInstaller(o: HelmInstallerOptions): HelmInstaller | undefine
           `helm publishes no build for ${platform}/${arch}, so helm-version ${v} cannot be downloaded`,
           `install helm ${v} on PATH before this step`,
         );
-      const tc = await o.toolCache();
+      const tc = await o.toolCache(run.log);
       const cached = tc.find('helm', v);
       if (cached) {
         run.log.info(`helm ${v} from the runner's tool cache (${cached})`);

@@ -167,7 +167,20 @@ describe('helm-version on a GitHub runner', () => {
   test('no helm on PATH: downloaded, verified, unpacked and cached; the stage helm check passes with it', async () => {
     shared = await runner(await mkdtemp(join(work, 'empty-path-')));
     requests = [];
-    const { version, log } = await stageHelm(shared);
+    // Nothing of @actions/tool-cache's own reaches stdout (the CLI's JSON result): it goes to the run's log.
+    const stdout: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((
+      c: string | Uint8Array,
+      ...r: never[]
+    ) => {
+      stdout.push(String(c));
+      return write(c, ...r);
+    }) as typeof process.stdout.write);
+    const { version, log } = await stageHelm(shared).finally(() => spy.mockRestore());
+    expect(stdout.filter((x) => /^(::debug::|\[command\])/m.test(x))).toEqual([]);
+    expect(log).toContainEqual(expect.stringMatching(/^debug \[command\]\S*tar /));
+    expect(log).toContainEqual(expect.stringMatching(/^debug Caching tool helm /));
     expect(version).toBe(`v${VERSION}`);
     expect(requests).toEqual([`/${archiveName()}.sha256sum`, `/${archiveName()}`]);
     const binary = join(cached(shared), 'helm');
@@ -200,7 +213,8 @@ describe('helm-version on a GitHub runner', () => {
     });
     expect(version).toBe(`v${VERSION}`);
     expect(requests).toEqual([]);
-    expect(log).toEqual([
+    // tool-cache's own lookup lines are debug lines of the run's log.
+    expect(log.filter((l) => !l.startsWith('debug '))).toEqual([
       `info helm on PATH is v4.1.3, helm-version asks for ${VERSION}: installing it`,
       `info helm ${VERSION} from the runner's tool cache (${cached(shared)})`,
       `info helm v${VERSION} (${join(cached(shared), 'helm')})`,
@@ -253,7 +267,7 @@ describe('helm-version on a GitHub runner', () => {
     const installer = helmInstaller({
       env: r.env,
       baseUrl: base,
-      toolCache: () => actionsToolCache(r.env),
+      toolCache: (log) => actionsToolCache(r.env, log),
       retry: { attempts: 3, baseMs: 5, maxMs: 20 },
     });
     const log = recordingLog();

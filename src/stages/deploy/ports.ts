@@ -49,7 +49,7 @@ async function installerFor(deps: StageDeps): Promise<HelmInstaller | undefined>
   return helmInstaller({
     env: deps.env,
     baseUrl: deps.inputs['helm-download-url'],
-    toolCache: async () => (await import('../../helm/tool-cache.js')).actionsToolCache(deps.env),
+    toolCache: async (log) => (await import('../../helm/tool-cache.js')).actionsToolCache(deps.env, log),
   });
 }
 

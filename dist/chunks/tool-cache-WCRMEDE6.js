@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import"./chunk-67BG23Y2.js";async function o(s){let e=s.RUNNER_TOOL_CACHE;if(e!==process.env.RUNNER_TOOL_CACHE)throw new Error(`the run's RUNNER_TOOL_CACHE (${String(e)}) is not this process's (${String(process.env.RUNNER_TOOL_CACHE)}), which @actions/tool-cache uses`);let i=await import("./tool-cache-XZGVXTQP.js");return{find:(r,t)=>i.find(r,t)||void 0,extract:(r,t,n)=>t==="zip"?i.extractZip(r,n):i.extractTar(r,n),cacheDir:(r,t,n)=>i.cacheDir(r,t,n)}}export{o as actionsToolCache};
