@@ -23,13 +23,21 @@ const TOOL_CACHE_LINE = /^(::debug::|\[command\])/;
  */
 function divertToolCacheLines(log: Logger): () => void {
   const write = process.stdout.write.bind(process.stdout);
+  // In the action the log itself is core.debug, which writes `::debug::` to stdout: what it writes while a line
+  // is being forwarded goes straight out (no loop).
+  let forwarding = false;
   process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
     const text =
       typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : undefined;
     const lines = text?.split(/\r?\n/).filter(Boolean) ?? [];
-    if (lines.length === 0 || !lines.every((l) => TOOL_CACHE_LINE.test(l)))
+    if (forwarding || lines.length === 0 || !lines.every((l) => TOOL_CACHE_LINE.test(l)))
       return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
-    for (const line of lines) log.debug(line.replace(/^::debug::/, ''));
+    forwarding = true;
+    try {
+      for (const line of lines) log.debug(line.replace(/^::debug::/, ''));
+    } finally {
+      forwarding = false;
+    }
     (rest.find((r) => typeof r === 'function') as (() => void) | undefined)?.();
     return true;
   }) as typeof process.stdout.write;

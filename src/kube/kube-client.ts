@@ -9,6 +9,8 @@ export interface KubeObjectMeta {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   creationTimestamp?: string;
+  /** Set once deletion was requested (the object lingers until its finalizers and grace period are done). */
+  deletionTimestamp?: string;
 }
 
 export interface KubeObject {

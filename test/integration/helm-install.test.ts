@@ -203,6 +203,30 @@ describe('helm-version on a GitHub runner', () => {
     expect(await readdir(shared.temp)).toEqual([]);
   });
 
+  test('in the action, where the log is core.debug (itself a ::debug:: line on stdout): each line once, no loop', async () => {
+    vi.stubEnv('RUNNER_TOOL_CACHE', shared.toolCache);
+    const core = await import('@actions/core');
+    const lines: string[] = [];
+    const log = { ...recordingLog(), debug: (m: string) => core.debug(`[deploy] ${m}`) };
+    const write = process.stdout.write.bind(process.stdout);
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((
+      c: string | Uint8Array,
+      ...r: never[]
+    ) => {
+      lines.push(String(c));
+      return write(c, ...r);
+    }) as typeof process.stdout.write);
+    try {
+      const tc = await actionsToolCache(shared.env, log);
+      expect(tc.find('helm', VERSION)).toBe(cached(shared));
+    } finally {
+      spy.mockRestore();
+    }
+    const debug = lines.filter((l) => l.startsWith('::debug::'));
+    expect(debug.length).toBeGreaterThan(0);
+    expect(debug.every((l) => l.startsWith('::debug::[deploy] '))).toBe(true);
+  });
+
   test('a second call in the same job uses the tool cache: no request, even with another helm on PATH', async () => {
     vi.stubEnv('RUNNER_TOOL_CACHE', shared.toolCache);
     vi.stubEnv('RUNNER_TEMP', shared.temp);

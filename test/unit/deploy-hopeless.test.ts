@@ -3,7 +3,7 @@
 // a pull back-off without a definitive answer, a pending pod) is left to helm's wait and its timeout.
 import { describe, expect, test } from 'vitest';
 import type { KubeObject } from '../../src/kube/kube-client.js';
-import { hopelessRollout } from '../../src/stages/deploy/hopeless.js';
+import { hopelessRollout, podKeys } from '../../src/stages/deploy/hopeless.js';
 
 const pod = (containers: object[], init: object[] = []): KubeObject =>
   ({
@@ -63,6 +63,23 @@ const cases: Array<[string, KubeObject[], RegExp | undefined]> = [
     undefined,
   ],
 ];
+
+describe('hopelessRollout: only the pods the rollout made', () => {
+  const crashing = pod([waiting('CrashLoopBackOff', 'back-off 40s', 7)]);
+  test('a pod that existed before the rollout (the old revision, maybe what the upgrade fixes) is not judged', () => {
+    const old = { ...crashing, metadata: { name: 'litmusedge-old', uid: 'u-1' } } as KubeObject;
+    expect(hopelessRollout([old], podKeys([old]))).toBeUndefined();
+    const fresh = { ...crashing, metadata: { name: 'litmusedge-new', uid: 'u-2' } } as KubeObject;
+    expect(hopelessRollout([old, fresh], podKeys([old]))).toMatch(/of pod litmusedge-new crashed 7 times/);
+  });
+  test('a pod being deleted is not judged', () => {
+    const going = {
+      ...crashing,
+      metadata: { name: 'x', deletionTimestamp: '2026-11-30T00:00:00Z' },
+    } as KubeObject;
+    expect(hopelessRollout([going])).toBeUndefined();
+  });
+});
 
 describe('hopelessRollout', () => {
   test.each(cases)('%s', (_name, pods, expected) => {

@@ -87,7 +87,7 @@ async function rollout(
   // A rollout the pods show cannot succeed ends helm's wait (as a cancel) rather than running out the timeout.
   const giveUp = new AbortController();
   let hopeless: string | undefined;
-  const stopProgress = watchRollout(t.kube, s, ctx.log, {
+  const stopProgress = await watchRollout(t.kube, s, ctx.log, {
     onHopeless: (why) => {
       hopeless = why;
       ctx.log.warn(`the rollout cannot succeed: ${why}; not waiting the rest of deploy-timeout`);

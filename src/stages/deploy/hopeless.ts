@@ -30,9 +30,22 @@ function containerVerdict(pod: string, c: Obj): string | undefined {
   return undefined;
 }
 
-/** Why the rollout of these (the release's) pods cannot succeed, or undefined while it still might. */
-export function hopelessRollout(pods: readonly KubeObject[]): string | undefined {
+const podKey = (p: KubeObject): string => String(p.metadata.uid ?? p.metadata.name);
+
+/** The keys of the pods that exist before a rollout starts: theirs is the old revision's state, not the new one's. */
+export const podKeys = (pods: readonly KubeObject[]): Set<string> => new Set(pods.map(podKey));
+
+/**
+ * Why the rollout of these (the release's) pods cannot succeed, or undefined while it still might. Only pods the
+ * rollout made count: not those in `before` (an old revision crashing is what an upgrade may be fixing), nor
+ * pods being deleted.
+ */
+export function hopelessRollout(
+  pods: readonly KubeObject[],
+  before: ReadonlySet<string> = new Set(),
+): string | undefined {
   for (const p of pods) {
+    if (before.has(podKey(p)) || p.metadata.deletionTimestamp) continue;
     const status = o(p['status']);
     for (const c of [...arr(status['initContainerStatuses']), ...arr(status['containerStatuses'])]) {
       const why = containerVerdict(p.metadata.name, c);

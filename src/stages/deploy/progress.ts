@@ -3,7 +3,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { KubeClient, KubeObject } from '../../kube/kube-client.js';
 import type { Logger } from '../../pipeline/logger.js';
-import { hopelessRollout } from './hopeless.js';
+import { hopelessRollout, podKeys } from './hopeless.js';
 import { looseList, looseObject } from '../../kube/loose-object.js';
 
 const o = looseObject;
@@ -32,49 +32,70 @@ export function progressLine(deployments: KubeObject[], pods: KubeObject[]): str
   return `rollout: ${ready}/${desired || live.length} pod(s) ready${unready.length ? ` (${unready.join('; ')})` : ''}`;
 }
 
+interface WatchOptions {
+  everyMs?: number;
+  /** Called once when the pods the rollout made show it cannot succeed (hopeless.ts). */
+  onHopeless?: (why: string) => void;
+}
+
+type Lister = (kind: 'Deployment' | 'Pod') => Promise<KubeObject[]>;
+
 /**
- * Starts reporting; the returned function stops it (and waits for the last poll to end). `onHopeless` is called
- * once when the pods show the rollout cannot succeed (hopeless.ts).
+ * Starts reporting once it has seen which of the release's pods exist before the rollout (their state says
+ * nothing about it); the returned function stops it (and waits for the last poll to end).
  */
-export function watchRollout(
+export async function watchRollout(
   kube: KubeClient,
   c: { release: string; namespace: string },
   log: Logger,
-  opts: { everyMs?: number; onHopeless?: (why: string) => void } = {},
-): () => Promise<void> {
-  const everyMs = opts.everyMs ?? 3000;
-  let hopeless = false;
-  const stop = new AbortController();
+  opts: WatchOptions = {},
+): Promise<() => Promise<void>> {
   const mine = (x: KubeObject) => x.metadata.labels?.['app.kubernetes.io/instance'] === c.release;
-  const loop = async (): Promise<void> => {
-    let last = '';
-    let told = 0;
-    while (!stop.signal.aborted) {
-      await delay(everyMs, undefined, { signal: stop.signal }).catch(() => undefined);
-      if (stop.signal.aborted) return;
-      try {
-        const [deployments, pods] = await Promise.all([
-          kube.list({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: c.namespace }),
-          kube.list({ apiVersion: 'v1', kind: 'Pod', namespace: c.namespace }),
-        ]);
-        const line = progressLine(deployments.filter(mine), pods.filter(mine));
-        const why = hopeless ? undefined : hopelessRollout(pods.filter(mine));
-        if (why) {
-          hopeless = true;
-          opts.onHopeless?.(why);
-        }
-        if (line !== last || performance.now() - told > 15_000) {
-          log.info(line);
-          [last, told] = [line, performance.now()];
-        }
-      } catch {
-        // Progress is a courtesy: helm's own wait decides, and reports what it could not read.
-      }
-    }
-  };
-  const running = loop();
+  const list: Lister = async (kind) =>
+    (await kube.list({ apiVersion: kind === 'Pod' ? 'v1' : 'apps/v1', kind, namespace: c.namespace })).filter(
+      mine,
+    );
+  // Without that list no pod can be told new from old: progress only, no early end.
+  const before = await list('Pod').then(podKeys, () => undefined);
+  const stop = new AbortController();
+  const running = pollRollout(
+    list,
+    log,
+    stop.signal,
+    { ...opts, ...(before ? {} : { onHopeless: undefined }) },
+    before,
+  );
   return async () => {
     stop.abort();
     await running;
   };
+}
+
+async function pollRollout(
+  list: Lister,
+  log: Logger,
+  stop: AbortSignal,
+  opts: WatchOptions,
+  before: ReadonlySet<string> | undefined,
+): Promise<void> {
+  let [last, told, hopeless] = ['', 0, false];
+  while (!stop.aborted) {
+    await delay(opts.everyMs ?? 3000, undefined, { signal: stop }).catch(() => undefined);
+    if (stop.aborted) return;
+    try {
+      const [deployments, pods] = await Promise.all([list('Deployment'), list('Pod')]);
+      const why = hopeless || !before ? undefined : hopelessRollout(pods, before);
+      if (why) {
+        hopeless = true;
+        opts.onHopeless?.(why);
+      }
+      const line = progressLine(deployments, pods);
+      if (line !== last || performance.now() - told > 15_000) {
+        log.info(line);
+        [last, told] = [line, performance.now()];
+      }
+    } catch {
+      // Progress is a courtesy: helm's own wait decides, and reports what it could not read.
+    }
+  }
 }

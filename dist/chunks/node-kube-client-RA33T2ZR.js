@@ -1,0 +1,2 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+import{a,b,c}from"./chunk-XDS5ONSV.js";import"./chunk-7TSMFWQJ.js";import"./chunk-H4N4ILGL.js";import"./chunk-BPOFZ6FX.js";import"./chunk-P2MSLLXS.js";import"./chunk-CNYOBTSG.js";import"./chunk-5SP6G4T2.js";import"./chunk-A3ATWX74.js";import"./chunk-XT2ZZLF2.js";import"./chunk-67BG23Y2.js";export{a as kubeClientFromConfig,b as kubeClientFromSource,c as tunnelFailure};
