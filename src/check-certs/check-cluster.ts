@@ -171,21 +171,24 @@ async function plan(kube: KubeClient, i: Inputs, p: ClusterPorts, seen: Looked):
 
 /**
  * Applies the plan; a write refused for a stale resourceVersion (someone else wrote meanwhile, e.g. the certs
- * stage) plans again from what is there now, a few times. Returns the changes made, or throws.
+ * stage) plans again from what is there now, a few times. Returns what was done: the lines of the plan that
+ * completed, and the writes of earlier attempts that went through before the conflict.
  */
 async function applyWithRetry(first: RemedyPlan, replan: () => Promise<RemedyPlan>, p: ClusterPorts) {
-  const changes: string[] = [];
+  const partial: string[] = [];
   for (let attempt = 1, r = first; ; attempt++) {
-    const keep = () => changes.push(...r.changes.filter((c) => !changes.includes(c)));
+    const done: string[] = [];
     try {
-      await applyRemedies(r, p.log, keep);
-      return changes;
+      await applyRemedies(r, p.log, (w) => done.push(w.describe));
+      return [...partial, ...r.changes.filter((c) => !partial.includes(c))];
     } catch (e) {
       if (!isConflict(e) || attempt >= MAX_CONFLICT_ATTEMPTS) throw e;
+      partial.push(...done);
       p.log.info(`${message(e)}: reading again (attempt ${attempt + 1} of ${MAX_CONFLICT_ATTEMPTS})`);
       await conflictBackoff(attempt);
       r = await replan();
-      if (r.refused.length > 0) throw new Error(r.refused.join('; '), { cause: e });
+      // Whoever wrote meanwhile may have done the rest.
+      if (r.writes.length === 0) return partial;
     }
   }
 }

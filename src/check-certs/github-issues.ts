@@ -132,10 +132,10 @@ async function listUntilShown(
   log: Logger,
 ): Promise<IssueSummary[]> {
   const deadline = performance.now() + LIST_CATCH_UP_MS;
-  for (let wait = 250; ; wait = Math.min(wait * 2, 4_000)) {
+  for (let wait = 250; ; wait = Math.min(wait * 2, 4_000, Math.max(0, deadline - performance.now()))) {
     const mine = await listMine(o, r, marker, log);
     if (mine.some((i) => i.number === opened)) return mine;
-    if (performance.now() + wait > deadline) {
+    if (performance.now() >= deadline) {
       log.warn(
         `GitHub's issue list does not show #${opened} yet (${LIST_CATCH_UP_MS / 1000} s after it was opened): a run that lists before it catches up may open a duplicate, which the run after closes`,
       );

@@ -31,6 +31,8 @@ interface Located {
   state: StateHandle;
   providerId: string;
   keys: Partial<Record<Role, string>>;
+  /** The schema's password and key properties (Litmus Edge may return them masked). */
+  secretKeys: string[];
   instance?: Instance;
 }
 
@@ -66,7 +68,8 @@ async function withIntegration<T>(
   try {
     const probed = await probeLitmus(session, 0, signal);
     const { provider } = chooseProvider(probed.providers, s.provider, session.where);
-    const placement = placeRoles(await session.client.providerSchema(provider.id), s.overrides);
+    const schema = await session.client.providerSchema(provider.id);
+    const placement = placeRoles(schema, s.overrides);
     if (placement.problems.length > 0)
       throw new Error(`the schema of provider ${provider.id} is ambiguous: ${placement.problems.join('; ')}`);
     const nameKey = placement.placed.name ?? 'name';
@@ -78,6 +81,7 @@ async function withIntegration<T>(
       state,
       providerId: provider.id,
       keys: placement.placed,
+      secretKeys: schema.properties.filter((p) => p.secret).map((p) => p.key),
       ...(instance ? { instance } : {}),
     });
   } finally {
@@ -113,6 +117,30 @@ export function connectorIntegration(ports?: (deps: StageDeps) => ConnectorPorts
   };
 }
 
+/** A mask Litmus Edge may send instead of a secret it keeps (an empty value may be a secret never set). */
+const masked = (v: unknown): boolean => typeof v === 'string' && /^\*+$/.test(v);
+
+/**
+ * The config is sent whole, so a secret Litmus Edge returned masked (a password set through connector-config)
+ * must not go back as its mask: it is taken from connector-config, or the update is refused.
+ */
+function keepSecrets(
+  s: ConnectorSettings,
+  at: Located,
+  config: Record<string, unknown>,
+): Record<string, unknown> {
+  const ours = new Set([at.keys.clientKey, at.keys.clientChain, at.keys.brokerCa]);
+  for (const key of at.secretKeys.filter((k) => !ours.has(k) && masked(config[k]))) {
+    const given = s.overrides[key];
+    if (typeof given !== 'string' || given.startsWith('{{'))
+      throw new Error(
+        `${at.session.where} returns property ${key} masked and connector-config does not give it: updating the integration would overwrite it with the mask, so nothing was changed. Fix: give ${key} in connector-config, or run the connector stage with it`,
+      );
+    config[key] = given;
+  }
+  return config;
+}
+
 /** The whole config to send: what it holds, with our chain, key and CA (the key from the client Secret unless new). */
 async function nextConfig(
   s: ConnectorSettings,
@@ -120,7 +148,7 @@ async function nextConfig(
   at: Located & { instance: Instance },
   change: LitmusIntegrationChange,
 ): Promise<{ config: Record<string, unknown>; keySha256?: string }> {
-  const config = { ...at.instance.config };
+  const config = keepSecrets(s, at, { ...at.instance.config });
   const { clientChain, clientKey, brokerCa } = at.keys;
   if (brokerCa && change.brokerCaPem) config[brokerCa] = change.brokerCaPem;
   if (!clientChain && !clientKey) return { config };
@@ -158,17 +186,43 @@ async function updateIntegration(
   const keyKnown = keySha256 === at.state.state.applied[key]?.keySha256;
   const changed = changedKeys(instance.config, config).filter((k) => !(k === at.keys.clientKey && keyKnown));
   if (changed.length === 0) return;
-  const client = at.session.client;
-  const wasEnabled = instance.enabled !== false;
-  if (wasEnabled) await client.setEnabled(instance.instanceId, false);
-  try {
-    await client.updateInstance(instance, config);
-  } finally {
-    // A refused update leaves the integration as it was, enabled: it keeps sending with what it held.
-    if (wasEnabled) await client.setEnabled(instance.instanceId, true);
-  }
+  await disabledWhile(at, instance, s.name, () => at.session.client.updateInstance(instance, config));
   await verifyKept(at, instance.instanceId, config);
   if (keySha256) await recordKey(at.state, key, keySha256, deps.now());
+}
+
+/**
+ * Runs `update` with the integration disabled (as Litmus' own scripts change one), and enables it again whatever
+ * happened: a refused update leaves it as it was, still sending with what it held. When enabling fails too (a
+ * cancelled run, Litmus Edge gone), the error says it is left disabled.
+ */
+async function disabledWhile(
+  at: Located,
+  i: Instance,
+  name: string,
+  update: () => Promise<void>,
+): Promise<void> {
+  const client = at.session.client;
+  const wasEnabled = i.enabled !== false;
+  if (wasEnabled) await client.setEnabled(i.instanceId, false);
+  let failed: unknown;
+  try {
+    await update();
+  } catch (e) {
+    failed = e;
+  }
+  if (wasEnabled) {
+    try {
+      await client.setEnabled(i.instanceId, true);
+    } catch (e) {
+      const first = failed ? `${(failed as Error).message}; then ` : '';
+      throw new Error(
+        `${first}enabling integration '${name}' again failed (${(e as Error).message}): it is left disabled and sends nothing. Fix: enable it in the Litmus Edge portal, or run the connector stage`,
+        { cause: e },
+      );
+    }
+  }
+  if (failed) throw failed;
 }
 
 /** Reads the instance back: a Litmus Edge that dropped a value must not pass for updated. */
@@ -178,7 +232,7 @@ async function verifyKept(at: Located, id: string, sent: Record<string, unknown>
   const lost = check.filter((k) => !sameValue(back?.config[k], sent[k]));
   if (lost.length > 0)
     throw new Error(
-      `${at.session.where} answered the update, but reading it back shows ${lost.join(', ')} not as sent`,
+      `${at.session.where} answered the update, but reading it back shows ${lost.join(', ')} not as sent: it may not keep these values. Check the integration in the Litmus Edge portal, then run check-certs again`,
     );
 }
 

@@ -128,15 +128,15 @@ export async function planRemedies(found: readonly Finding[], c: RemedyContext):
   return { changes: lines.length > 0 ? lines : writes.map((w) => w.describe), refused, writes };
 }
 
-/** Runs the writes in order; `wrote` is called after each one that succeeded. */
+/** Runs the writes in order; `wrote` is called with each one that succeeded. */
 export async function applyRemedies(
   plan: RemedyPlan,
   log: Logger,
-  wrote: () => void = () => undefined,
+  wrote: (w: PlannedWrite) => void = () => undefined,
 ): Promise<void> {
   for (const w of plan.writes) {
     log.debug(w.describe);
     await w.run();
-    wrote();
+    wrote(w);
   }
 }

@@ -107,15 +107,19 @@ export function createRegistryClient(
       });
     switch (ans.kind) {
       case 'unauthorized':
-        // Token auth: a token without the scope asked for (e.g. pull-only, asking to push) is a denial.
-        if (ans.challenge?.params['error'] === 'insufficient_scope')
+        // Token auth: a token without the scope asked for (e.g. pull-only, asking to push) is a denial. Without
+        // credentials it is what registries answer for a private or missing repository: that is said instead.
+        if (ans.challenge?.params['error'] === 'insufficient_scope' && auth.describe !== 'anonymous')
           return denied('HTTP 401 insufficient_scope');
         return new RegistryError({
           ...common,
           kind: 'unauthorized',
           retryable,
           problem: `${where} refused ${auth.describe} for ${c.repo} (HTTP 401${reg})`,
-          fix: `check the credentials for ${where}: they are wrong, expired, or not valid for this registry`,
+          fix:
+            auth.describe === 'anonymous'
+              ? `give credentials for ${where} (it does not serve ${c.repo} without them), or check the repository name: registries answer a missing repository this way too`
+              : `check the credentials for ${where}: they are wrong, expired, or not valid for this registry`,
         });
       case 'denied':
         return denied('HTTP 403');

@@ -296,6 +296,24 @@ describe('check-certs with the Litmus Edge integration', () => {
     }
   });
 
+  test('a password Litmus Edge returns masked is never sent back as the mask: refused, unless connector-config gives it', async () => {
+    instance().config.password = 'broker-pw-1'; // set in the portal; the stand-in masks it on read
+    const ours = await putClientLeaf(sb, { days: 100 });
+    const mark = le.requests.length;
+    const refused = await check({ rotate: true });
+    expect(refused.summary.ok).toBe(false);
+    expect(JSON.stringify(refused.row)).toContain(
+      'returns property password masked and connector-config does not give it',
+    );
+    expect(writes(mark)).toEqual([]);
+    expect(instance().config.password).toBe('broker-pw-1');
+    const fixed = await check({ rotate: true, 'connector-config': { password: 'broker-pw-1' } });
+    expect(fixed.summary.ok, JSON.stringify(fixed.row)).toBe(true);
+    expect(instance().config.password).toBe('broker-pw-1');
+    expect(fingerprints(instance().config.cert)[0]).toBe(fingerprint(ours));
+    delete instance().config.password;
+  });
+
   test('neither the token nor any client key appears in any output', () => {
     const keys = masked.filter((m) => m.includes('PRIVATE KEY'));
     expect(keys.length).toBeGreaterThan(0);

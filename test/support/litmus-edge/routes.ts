@@ -150,8 +150,12 @@ const instanceRoutes: Array<[string, RegExp, Handler]> = [
 ];
 
 function view(s: ApiState, i: StoredInstance): Record<string, unknown> {
-  const roles = schemaFor(i.providerId, s.providers, s.shape)?.roles;
-  return instanceView(i, s.redactSecrets ? roles?.key : undefined);
+  const found = schemaFor(i.providerId, s.providers, s.shape);
+  // Password fields and the key: what a Litmus Edge that keeps secrets does not return.
+  const secrets = Object.entries(found?.schema.properties ?? {})
+    .filter(([k, p]) => p.format === 'password' || k === found?.roles?.key)
+    .map(([k]) => k);
+  return instanceView(i, s.redactSecrets ? secrets : []);
 }
 
 function withInstance(s: ApiState, m: RegExpExecArray, f: (i: StoredInstance) => Reply | Promise<Reply>) {

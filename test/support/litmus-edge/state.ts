@@ -64,9 +64,10 @@ export function newSubs(entries: unknown): StoredSub[] | string {
   return out;
 }
 
-/** The instance as GET returns it: `config` a JSON string; the key masked when Litmus Edge keeps secrets. */
-export function instanceView(i: StoredInstance, redactKey: string | undefined): Record<string, unknown> {
-  const config = redactKey && i.config[redactKey] ? { ...i.config, [redactKey]: '********' } : i.config;
+/** The instance as GET returns it: `config` a JSON string; secrets that are set masked when Litmus Edge keeps them. */
+export function instanceView(i: StoredInstance, redactKeys: readonly string[] = []): Record<string, unknown> {
+  const config = { ...i.config };
+  for (const k of redactKeys) if (config[k]) config[k] = '********';
   return {
     instanceId: i.instanceId,
     providerId: i.providerId,
