@@ -220,7 +220,8 @@ describe('connector stage', () => {
     );
   });
 
-  test('a changed AIO CA bundle: the instance is updated with it', async () => {
+  test('a changed AIO CA bundle: the instance is updated with it; what was set in the portal is kept', async () => {
+    instance().config.username = 'set-in-the-portal';
     const newCa = await createTestCa('Azure IoT Operations Rotated Root CA');
     const bundle = `${newCa.cert.trim()}\n${sb.aioCa.cert.trim()}\n`;
     const cm = sb.kube.store.get(
@@ -235,6 +236,7 @@ describe('connector stage', () => {
       /^update integration .*: caCert: CN=Azure IoT Operations Sandbox Root CA, SHA-256 .* -> CN=Azure IoT Operations Rotated Root CA, SHA-256 .*\(\+1 more\)$/,
     );
     expect(instance().config.caCert).toBe(bundle);
+    expect(instance().config.username).toBe('set-in-the-portal');
     await until(
       'the integration to reconnect trusting the new bundle',
       () => le.connectorStatus(instance().instanceId)?.connected,

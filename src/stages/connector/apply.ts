@@ -1,6 +1,6 @@
 // Carries out a connector decision against Litmus Edge, in the order Litmus' own scripts use: disable the
 // instance, change its config, create the topics, enable them, enable the instance. Returns the instance id.
-import type { LitmusEdgeClient, Subscription } from '../../litmus/client.js';
+import type { Instance, LitmusEdgeClient, Subscription } from '../../litmus/client.js';
 import type { Logger } from '../../pipeline/logger.js';
 import type { ConnectorDecision, DesiredIntegration } from './decide.js';
 
@@ -19,6 +19,18 @@ async function enableRequested(
   if (ids.length === 0) return;
   log.info(`enabling ${ids.length} topic(s)`);
   await client.enableSubscriptions(id, ids);
+}
+
+/**
+ * The config an update sends (it replaces the instance's): what the inputs want, and beside it what the instance
+ * holds that they do not manage (set in the portal, e.g. a username), so an update does not drop it. A value
+ * Litmus Edge returned masked cannot be kept this way: only connector-config can carry such a secret.
+ */
+function updatedConfig(live: Instance, want: DesiredIntegration): Record<string, unknown> {
+  const kept = Object.entries(live.config).filter(
+    ([k, v]) => !(k in want.config) && !(typeof v === 'string' && /^\*+$/.test(v)),
+  );
+  return { ...Object.fromEntries(kept), ...want.config };
 }
 
 export async function applyConnector(
@@ -42,7 +54,7 @@ export async function applyConnector(
   }
   if (d.instance && d.configDiff.length > 0) {
     log.info(`updating integration '${want.name}' (${id}): ${d.configDiff.length} key(s)`);
-    await client.updateInstance(d.instance, want.config);
+    await client.updateInstance(d.instance, updatedConfig(d.instance, want));
   }
   if (d.newSubs.length > 0) {
     log.info(`creating ${d.newSubs.length} topic(s)`);
