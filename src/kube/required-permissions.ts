@@ -56,84 +56,94 @@ function litmusReach(ns: string, i: Inputs, c: Check): AccessCheck[] {
   ];
 }
 
-export function requiredPermissions(stage: StageName | 'check-certs', i: Inputs): AccessCheck[] {
-  const ns = i.namespace;
+const check: Check = (verb, group, resource, namespace) => ({
+  verb,
+  group,
+  resource,
+  ...(namespace ? { namespace } : {}),
+});
+const each = (verbs: string[], group: string, resource: string, namespace?: string): AccessCheck[] =>
+  verbs.map((v) => check(v, group, resource, namespace));
+const namespaceCreate = (): AccessCheck[] => each(['get', 'create'], '', 'namespaces');
+
+/** Only the pull Secret touches the cluster. */
+const mirrorPermissions = (i: Inputs): AccessCheck[] =>
+  i['pull-secret'] === 'none'
+    ? []
+    : [...namespaceCreate(), ...each(['get', 'create', 'update'], '', 'secrets', i.namespace)];
+
+const certsPermissions = (i: Inputs): AccessCheck[] => [
+  ...namespaceCreate(),
+  ...each(['get', 'create', 'update'], '', 'secrets', i.namespace),
+  ...each(['get', 'create', 'update'], '', 'configmaps', i['aio-namespace']),
+];
+
+/** The trusted-CA ConfigMap is read; the ownership records (litmus-aio-ownership) are written. */
+function authpolicyPermissions(i: Inputs): AccessCheck[] {
   const aio = i['aio-namespace'];
-  const c = (verb: string, group: string, resource: string, namespace?: string): AccessCheck => ({
-    verb,
-    group,
-    resource,
-    ...(namespace ? { namespace } : {}),
-  });
-  switch (stage) {
-    case 'mirror':
-      // Only the pull Secret touches the cluster.
-      if (i['pull-secret'] === 'none') return [];
-      return [
-        c('get', '', 'namespaces'),
-        c('create', '', 'namespaces'),
-        ...['get', 'create', 'update'].map((v) => c(v, '', 'secrets', ns)),
-      ];
-    case 'certs':
-      return [
-        c('get', '', 'namespaces'),
-        c('create', '', 'namespaces'),
-        ...['get', 'create', 'update'].map((v) => c(v, '', 'secrets', ns)),
-        ...['get', 'create', 'update'].map((v) => c(v, '', 'configmaps', aio)),
-      ];
-    case 'authpolicy': {
-      // The trusted-CA ConfigMap is read; the ownership records (litmus-aio-ownership) are written.
-      const records = ['get', 'create', 'update'].map((v) => c(v, '', 'configmaps', aio));
-      if (i['authpolicy-mode'] === 'arm') return records;
-      return [
-        ...records,
-        ...['get', 'list', 'update'].map((v) => c(v, AIO_GROUP, 'brokerlisteners', aio)),
-        ...['get', 'create', 'update'].map((v) => c(v, AIO_GROUP, 'brokerauthentications', aio)),
-        ...(i['topic-prefix']
-          ? ['get', 'create', 'update'].map((v) => c(v, AIO_GROUP, 'brokerauthorizations', aio))
-          : []),
-      ];
-    }
-    case 'smoke':
-      return [
-        c('get', '', 'secrets', ns),
-        c('get', '', 'configmaps', aio),
-        ...(i['smoke-broker-address']
-          ? []
-          : [
-              c('get', '', 'services', aio),
-              c('list', '', 'pods', aio),
-              c('get', '', 'pods', aio),
-              // The tunnel is a WebSocket upgrade (a GET): authorized as get, and from Kubernetes 1.35 as create too.
-              c('get', '', 'pods/portforward', aio),
-              c('create', '', 'pods/portforward', aio),
-            ]),
-      ];
-    case 'deploy':
-      return deployPermissions(ns, c);
-    case 'connector':
-      // The client Secret (read) and the connector's state Secret beside it (TLS pins, written); the broker's CA
-      // bundle; the way to Litmus Edge.
-      return dedupe([
-        ...['get', 'create', 'update'].map((v) => c(v, '', 'secrets', ns)),
-        c('get', '', 'configmaps', aio),
-        ...litmusReach(ns, i, c),
-      ]);
-    case 'check-certs':
-      // What smoke reads (the client Secret, the CA ConfigMaps, the port-forward to the broker), cert-manager's
-      // Certificates (optional: their status is reported where readable); with rotate also what certs writes.
-      // With a Litmus Edge credential, what the connector reads to reach it (its state Secret with the TLS pin is
-      // in `namespace`, read like the client Secret; rotate records the key it sent there, an update certs has).
-      return dedupe([
-        ...requiredPermissions('smoke', i),
-        c('get', 'cert-manager.io', 'certificates', aio),
-        c('list', 'cert-manager.io', 'certificates', aio),
-        ...(litmusCredentialGiven(i) ? litmusReach(ns, i, c) : []),
-        ...(i.rotate ? requiredPermissions('certs', i) : []),
-      ]);
-    default:
-      return [];
-  }
+  const records = each(['get', 'create', 'update'], '', 'configmaps', aio);
+  if (i['authpolicy-mode'] === 'arm') return records;
+  return [
+    ...records,
+    ...each(['get', 'list', 'update'], AIO_GROUP, 'brokerlisteners', aio),
+    ...each(['get', 'create', 'update'], AIO_GROUP, 'brokerauthentications', aio),
+    ...(i['topic-prefix'] ? each(['get', 'create', 'update'], AIO_GROUP, 'brokerauthorizations', aio) : []),
+  ];
+}
+
+function smokePermissions(i: Inputs): AccessCheck[] {
+  const aio = i['aio-namespace'];
+  return [
+    check('get', '', 'secrets', i.namespace),
+    check('get', '', 'configmaps', aio),
+    ...(i['smoke-broker-address']
+      ? []
+      : [
+          check('get', '', 'services', aio),
+          ...each(['list', 'get'], '', 'pods', aio),
+          // The tunnel is a WebSocket upgrade (a GET): authorized as get, and from Kubernetes 1.35 as create too.
+          ...each(['get', 'create'], '', 'pods/portforward', aio),
+        ]),
+  ];
+}
+
+/**
+ * The client Secret (read) and the connector's state Secret beside it (TLS pins, written); the broker's CA
+ * bundle; the way to Litmus Edge.
+ */
+const connectorPermissions = (i: Inputs): AccessCheck[] =>
+  dedupe([
+    ...each(['get', 'create', 'update'], '', 'secrets', i.namespace),
+    check('get', '', 'configmaps', i['aio-namespace']),
+    ...litmusReach(i.namespace, i, check),
+  ]);
+
+/**
+ * What smoke reads (the client Secret, the CA ConfigMaps, the port-forward to the broker), cert-manager's
+ * Certificates (optional: their status is reported where readable); with rotate also what certs writes. With a
+ * Litmus Edge credential, what the connector reads to reach it (its state Secret with the TLS pin is in
+ * `namespace`, read like the client Secret; rotate records the key it sent there, an update certs has).
+ */
+const checkCertsPermissions = (i: Inputs): AccessCheck[] =>
+  dedupe([
+    ...smokePermissions(i),
+    ...each(['get', 'list'], 'cert-manager.io', 'certificates', i['aio-namespace']),
+    ...(litmusCredentialGiven(i) ? litmusReach(i.namespace, i, check) : []),
+    ...(i.rotate ? certsPermissions(i) : []),
+  ]);
+
+const PERMISSIONS: Record<StageName | 'check-certs', (i: Inputs) => AccessCheck[]> = {
+  mirror: mirrorPermissions,
+  deploy: (i) => deployPermissions(i.namespace, check),
+  certs: certsPermissions,
+  authpolicy: authpolicyPermissions,
+  connector: connectorPermissions,
+  smoke: smokePermissions,
+  'check-certs': checkCertsPermissions,
+};
+
+export function requiredPermissions(stage: StageName | 'check-certs', i: Inputs): AccessCheck[] {
+  return PERMISSIONS[stage]?.(i) ?? [];
 }
 
 const key = (a: AccessCheck): string => `${a.verb} ${a.group}/${a.resource} ${a.namespace ?? '*'}`;
