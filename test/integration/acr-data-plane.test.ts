@@ -14,7 +14,7 @@ import {
 } from '../../src/azure/acr-registry-auth.js';
 import type { AcrAuthOptions } from '../../src/azure/acr-registry-auth.js';
 import type { AzureAccess } from '../../src/azure/azure-access.js';
-import { basicAuth } from '../../src/registry/auth.js';
+import { anonymousAuth, basicAuth } from '../../src/registry/auth.js';
 import { RegistryError } from '../../src/registry/errors.js';
 import { ociHttpRegistry } from '../../src/registry/oci-http.js';
 import type { ImageRef } from '../../src/registry/types.js';
@@ -338,6 +338,31 @@ describe('refusals name the login server and what to do, never a token', () => {
     );
     expect(tokenRequests(mark).some((r) => r.granted?.includes('repository:reader/denied:pull'))).toBe(true);
     expect(tokenRequests(mark).some((r) => r.granted?.some((g) => g.endsWith('push')))).toBe(false);
+  });
+});
+
+describe('anonymous', () => {
+  test('where anonymous pull is on, an anonymous push refused for scope says to give credentials (not to grant anonymous push)', async () => {
+    const open = await startAcrDataPlane({ ca, entraJwks: () => entra.jwks(), anonymousPull: true });
+    try {
+      const anon = ociHttpRegistry(new URL(open.url), anonymousAuth(), { ca: ca.cert });
+      const src = ociHttpRegistry(new URL(source.url), basicAuth('vendor', 'vendor-secret'), { ca: ca.cert });
+      const e = await refusal(
+        anon.copyFrom(
+          src,
+          { registry: source.host, repository: REPO, tag: 'latest' },
+          { registry: open.loginServer, repository: 'anon/denied', tag: 'v1' },
+          { platforms: 'all', signal: signal() },
+        ),
+      );
+      expect(e.kind).toBe('unauthorized');
+      expect(e.message).toContain(`${open.loginServer} refused anonymous for anon/denied (HTTP 401`);
+      expect(e.fix).toBe(
+        `give credentials for ${open.loginServer} (it does not serve anon/denied without them), or check the repository name: registries answer a missing repository this way too`,
+      );
+    } finally {
+      await open.close();
+    }
   });
 });
 
