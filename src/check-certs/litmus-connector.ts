@@ -6,7 +6,7 @@
 import type { Instance } from '../litmus/client.js';
 import { placeRoles, type Role } from '../litmus/config-mapping.js';
 import type { TlsTrust } from '../litmus/tls.js';
-import { sameValue } from '../stages/connector/decide.js';
+import { isMask, sameValue } from '../stages/connector/decide.js';
 import { readMaterial, sha256Hex, traditionalKeyPem } from '../stages/connector/material.js';
 import {
   defaultConnectorPorts,
@@ -117,9 +117,6 @@ export function connectorIntegration(ports?: (deps: StageDeps) => ConnectorPorts
   };
 }
 
-/** A mask Litmus Edge may send instead of a secret it keeps (an empty value may be a secret never set). */
-const masked = (v: unknown): boolean => typeof v === 'string' && /^\*+$/.test(v);
-
 /**
  * The config is sent whole, so a secret Litmus Edge returned masked (a password set through connector-config)
  * must not go back as its mask: it is taken from connector-config, or the update is refused.
@@ -130,7 +127,7 @@ function keepSecrets(
   config: Record<string, unknown>,
 ): Record<string, unknown> {
   const ours = new Set([at.keys.clientKey, at.keys.clientChain, at.keys.brokerCa]);
-  for (const key of at.secretKeys.filter((k) => !ours.has(k) && masked(config[k]))) {
+  for (const key of at.secretKeys.filter((k) => !ours.has(k) && isMask(config[k]))) {
     const given = s.overrides[key];
     if (typeof given !== 'string' || given.startsWith('{{'))
       throw new Error(

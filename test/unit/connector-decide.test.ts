@@ -52,6 +52,22 @@ describe('decideConnector', () => {
     expect(d.changes.join('\n')).not.toContain('SECRETKEYMATERIAL');
   });
 
+  test('an update of an instance holding a masked secret the inputs do not give: said, as it cannot be sent back', () => {
+    const live = instance({ ...want().config, caCert: ca2.cert, password: '********', username: 'u' });
+    const d = decideConnector({ instances: [live], subs: [sub()] }, want());
+    expect(d.configDiff).toHaveLength(1);
+    expect(d.notes).toContainEqual(
+      'password: Litmus Edge returns it masked and connector-config does not give it, so the update is sent without it (Litmus Edge may clear it); give password in connector-config to keep it',
+    );
+    expect(d.notes.join('\n')).not.toContain('username');
+    // Nothing to update: nothing to say.
+    const same = decideConnector(
+      { instances: [instance({ ...want().config, password: '********' })], subs: [sub()] },
+      want(),
+    );
+    expect(same.notes.filter((n) => n.startsWith('password'))).toEqual([]);
+  });
+
   test('everything as wanted (a port stored as text counts as the same): nothing to do', () => {
     const live = instance({ ...want().config, port: '18884', extra: 'kept' });
     const d = decideConnector({ instances: [live], subs: [sub()] }, want());

@@ -2,7 +2,7 @@
 // instance, change its config, create the topics, enable them, enable the instance. Returns the instance id.
 import type { Instance, LitmusEdgeClient, Subscription } from '../../litmus/client.js';
 import type { Logger } from '../../pipeline/logger.js';
-import type { ConnectorDecision, DesiredIntegration } from './decide.js';
+import { isMask, type ConnectorDecision, type DesiredIntegration } from './decide.js';
 
 async function enableRequested(
   client: LitmusEdgeClient,
@@ -27,9 +27,7 @@ async function enableRequested(
  * Litmus Edge returned masked cannot be kept this way: only connector-config can carry such a secret.
  */
 function updatedConfig(live: Instance, want: DesiredIntegration): Record<string, unknown> {
-  const kept = Object.entries(live.config).filter(
-    ([k, v]) => !(k in want.config) && !(typeof v === 'string' && /^\*+$/.test(v)),
-  );
+  const kept = Object.entries(live.config).filter(([k, v]) => !(k in want.config) && !isMask(v));
   return { ...Object.fromEntries(kept), ...want.config };
 }
 

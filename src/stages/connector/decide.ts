@@ -56,9 +56,11 @@ export function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(x) === JSON.stringify(y);
 }
 
+/** A mask Litmus Edge sends instead of a secret it keeps. */
+export const isMask = (v: unknown): boolean => typeof v === 'string' && /^\*+$/.test(v);
+
 /** A value Litmus Edge may send instead of a secret it keeps (nothing, or a mask). */
-const redacted = (v: unknown): boolean =>
-  v === undefined || v === null || v === '' || /^\*+$/.test(String(v));
+const redacted = (v: unknown): boolean => v === undefined || v === null || v === '' || isMask(v);
 
 export function showValue(key: string, v: unknown, secretKeys: readonly string[]): string {
   if (secretKeys.includes(key)) return '(secret)';
@@ -119,6 +121,16 @@ function findInstance(
   return mine.length === 1 ? mine[0] : undefined;
 }
 
+/** Secrets the instance holds masked that the inputs do not give: an update cannot send them back. */
+function maskedUnmanaged(live: Instance, want: DesiredIntegration): string[] {
+  return Object.entries(live.config)
+    .filter(([k, v]) => !(k in want.config) && isMask(v))
+    .map(
+      ([k]) =>
+        `${k}: Litmus Edge returns it masked and connector-config does not give it, so the update is sent without it (Litmus Edge may clear it); give ${k} in connector-config to keep it`,
+    );
+}
+
 export function decideConnector(live: LiveIntegration, want: DesiredIntegration): ConnectorDecision {
   const d: ConnectorDecision = {
     create: false,
@@ -137,6 +149,7 @@ export function decideConnector(live: LiveIntegration, want: DesiredIntegration)
   if (instance) {
     d.instance = instance;
     d.configDiff = configDiff(instance, want, live.recordedKeySha256);
+    if (d.configDiff.length > 0) d.notes.push(...maskedUnmanaged(instance, want));
   } else d.create = true;
   decideTopics(d, want, instance ? live.subs : []);
   if (d.problems.length > 0) return d;
