@@ -1,4 +1,4 @@
 #!/usr/bin/env node
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import{a as i}from"./chunks/chunk-SJB2FASU.js";import"./chunks/chunk-67BG23Y2.js";function m(r){let e=/^>=\s*v?(\d+)\.(\d+)\.(\d+)$/.exec(r.trim());if(!e)throw new Error(`engines.node must be '>=X.Y.Z', got '${r}'`);return[Number(e[1]),Number(e[2]),Number(e[3])]}function d(r){let[e=0,o=0,t=0]=r.replace(/^v/,"").split(".").map(n=>Number.parseInt(n,10)||0);return[e,o,t]}function s(r,e){let o=m(e),t=d(r);for(let n=0;n<3;n++){if(t[n]>o[n])return;if(t[n]<o[n])return`litmus-aio needs Node.js ${o.join(".")} or newer, but this is Node.js ${t.join(".")}: install a current Node.js LTS (e.g. \`nvm install 24\`, or actions/setup-node with node-version: 24) and run it again.`}}var u=s(process.versions.node,i.engines.node);u&&(process.stderr.write(`error: ${u}
-`),process.exit(2));var{main:a}=await import("./chunks/main-ZFNY33WO.js");await a();
+`),process.exit(2));var{main:a}=await import("./chunks/main-QR7LJYQA.js");await a();

@@ -19,26 +19,30 @@ export interface FleetTarget {
   inputs: Inputs;
 }
 
-/** The Litmus Edge token from the variable `access.litmus-edge-token-secret` names, else the run's. */
-function litmusTokenOf(
+/**
+ * A secret from the variable that `access[key]` names (the CLI, or a job given it in env), else, in a job that
+ * checks this one cluster, the run's own `input` (a matrix job passes `secrets[matrix.<key>]`). Without a name:
+ * undefined (the caller decides).
+ */
+function namedSecret(
   c: FleetCluster,
-  base: Inputs,
-  env: NodeJS.ProcessEnv,
+  key: 'kubeconfig-secret' | 'litmus-edge-token-secret',
+  s: { input: 'kubeconfig' | 'litmus-edge-token'; what: string; base: Inputs; env: NodeJS.ProcessEnv },
   single: boolean,
   p: FleetProblems,
-): string | undefined {
-  const name = c.access['litmus-edge-token-secret'];
-  if (typeof name !== 'string') return base['litmus-edge-token'];
-  const value = env[name] || (single ? base['litmus-edge-token'] : undefined);
+): { named: boolean; value?: string } {
+  const name = c.access[key];
+  if (typeof name !== 'string') return { named: false };
+  const value = s.env[name] || (single ? s.base[s.input] : undefined);
   if (!value)
     p.add(
-      c.lines['litmus-edge-token-secret'],
-      `clusters(${c.name}).access.litmus-edge-token-secret`,
-      `the variable ${name} is not set: it holds the Litmus Edge API token of cluster '${c.name}'`,
-      `${name} set in the environment, or litmus-edge-token given in a job for this one cluster`,
-      `litmus-edge-token: \${{ secrets[matrix.litmus-edge-token-secret] }}`,
+      c.lines[key],
+      `clusters(${c.name}).access.${key}`,
+      `the variable ${name} is not set: it holds the ${s.what} of cluster '${c.name}'`,
+      `${name} set in the environment (env: ${name}: \${{ secrets.${name} }}), or ${s.input} given in a job for this one cluster`,
+      `env: {${name}: \${{ secrets.${name} }}}`,
     );
-  return value;
+  return { named: true, ...(value ? { value } : {}) };
 }
 
 async function kubeconfigOf(
@@ -48,22 +52,16 @@ async function kubeconfigOf(
   single: boolean,
   p: FleetProblems,
 ): Promise<string | undefined> {
-  const secret = c.access['kubeconfig-secret'];
   const file = c.access['kubeconfig-file'];
   const key = (k: string) => `clusters(${c.name}).access.${k}`;
-  if (typeof secret === 'string') {
-    const value = env[secret] || (single ? base.kubeconfig : undefined);
-    if (!value) {
-      p.add(
-        c.lines['kubeconfig-secret'],
-        key('kubeconfig-secret'),
-        `the variable ${secret} is not set: it holds the kubeconfig of cluster '${c.name}'`,
-        `${secret} set in the environment (env: ${secret}: \${{ secrets.${secret} }}), or kubeconfig given in a job for this one cluster`,
-        `env: {${secret}: \${{ secrets.${secret} }}}`,
-      );
-    }
-    return value;
-  }
+  const named = namedSecret(
+    c,
+    'kubeconfig-secret',
+    { input: 'kubeconfig', what: 'kubeconfig', base, env },
+    single,
+    p,
+  );
+  if (named.named) return named.value;
   if (typeof file === 'string') {
     try {
       return await readFile(file, 'utf8');
@@ -114,11 +112,20 @@ export async function fleetTargets(
   const p = new FleetProblems(fleet.path, origin);
   const defaults = await typed(fleet.defaults, fleet.defaultLines, 'defaults', p);
   const targets: FleetTarget[] = [];
+  const single = clusters.length === 1;
   for (const c of clusters) {
     const own = await typed({ ...c.inputs, ...c.access }, c.lines, `clusters(${c.name})`, p);
-    const kubeconfig = await kubeconfigOf(c, base, env, clusters.length === 1, p);
+    const kubeconfig = await kubeconfigOf(c, base, env, single, p);
     const merged = { ...base, ...defaults, ...own } as Inputs;
-    const token = litmusTokenOf(c, base, env, clusters.length === 1, p);
+    const named = namedSecret(
+      c,
+      'litmus-edge-token-secret',
+      { input: 'litmus-edge-token', what: 'Litmus Edge API token', base, env },
+      single,
+      p,
+    );
+    // Without a name of its own, the run's token (if any) serves every cluster.
+    const token = named.named ? named.value : base['litmus-edge-token'];
     if (token !== undefined) {
       mask(token);
       merged['litmus-edge-token'] = token;
@@ -126,8 +133,8 @@ export async function fleetTargets(
     if (kubeconfig !== undefined) {
       merged.kubeconfig = kubeconfig;
       if (own['cluster-access'] === undefined) merged['cluster-access'] = 'kubeconfig';
-    } else if (clusters.length > 1) delete merged.kubeconfig; // the run's kubeconfig is one cluster's, not all
-    if (merged['cluster-access'] === 'arc' && own['arc-proxy-port'] === undefined && clusters.length > 1) {
+    } else if (!single) delete merged.kubeconfig; // the run's kubeconfig is one cluster's, not all
+    if (merged['cluster-access'] === 'arc' && own['arc-proxy-port'] === undefined && !single) {
       merged['arc-proxy-port'] = ARC_PORT_BASE + fleet.clusters.indexOf(c);
     }
     const cross = [...crossInputProblems(merged), ...checkCertsInputProblems(merged)];

@@ -3,6 +3,7 @@
 // new trust on first use: a check sends the token only to a Litmus Edge already trusted), the same provider and
 // instance (by connector-provider and connector-name), and the same schema-driven mapping to find which config
 // keys hold the broker CA, the client chain and the client key. Configured when a Litmus Edge credential is given.
+import { litmusCredentialGiven } from '../config/inputs-connector.js';
 import type { Instance } from '../litmus/client.js';
 import { placeRoles, type Role } from '../litmus/config-mapping.js';
 import type { TlsTrust } from '../litmus/tls.js';
@@ -23,7 +24,6 @@ import type {
   LitmusIntegrationFactory,
   LitmusIntegrationState,
 } from './litmus-port.js';
-import { litmusConfigured } from './settings.js';
 
 /** The integration as found: where its values are, by the provider's schema. */
 interface Located {
@@ -105,7 +105,8 @@ function stateOf(at: Located): LitmusIntegrationState | undefined {
 
 export function connectorIntegration(ports?: (deps: StageDeps) => ConnectorPorts): LitmusIntegrationFactory {
   return async (inputs, deps) => {
-    if (!litmusConfigured(inputs)) return undefined;
+    // Read (and updated by rotate) only when a Litmus Edge credential is given.
+    if (!litmusCredentialGiven(inputs)) return undefined;
     const s = connectorSettings(inputs);
     const p = ports ? ports(deps) : defaultConnectorPorts(deps);
     return {

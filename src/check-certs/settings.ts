@@ -50,9 +50,6 @@ export function checkCertsSettings(i: Inputs): CheckCertsSettings {
   };
 }
 
-/** A Litmus Edge credential is given: check-certs reads (and rotate updates) the integration. */
-export const litmusConfigured = (i: Inputs): boolean => litmusCredentialGiven(i);
-
 /** Rules between check-certs' inputs (checked before anything is contacted). */
 export function checkCertsInputProblems(i: Inputs, source = 'inputs'): InputProblem[] {
   const problems: InputProblem[] = [];
@@ -84,6 +81,6 @@ export function checkCertsInputProblems(i: Inputs, source = 'inputs'): InputProb
     });
   }
   // With a Litmus Edge credential the integration is read (and updated by rotate): the same rules as the connector's.
-  if (litmusConfigured(i)) problems.push(...authProblems(i, source));
+  if (litmusCredentialGiven(i)) problems.push(...authProblems(i, source));
   return problems;
 }

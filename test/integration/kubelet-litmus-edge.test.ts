@@ -3,7 +3,7 @@
 // (so the chart's HTTPS probes pass), and its integrations reach in-cluster names through the kubelet's cluster DNS
 // (asked per connection: a broker Service that appears after the instance was enabled is found). Checked with curl
 // against the pod's port, kubectl logs, and mosquitto_sub reading what the pod publishes through a real mosquitto.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -12,21 +12,16 @@ import { resolveClusterName } from '../support/kube-apiserver/kubelet/cluster-dn
 import { containerEnv } from '../support/kube-apiserver/kubelet/programs.js';
 import { pullSecret, pushTestImage } from '../support/kube-apiserver/kubelet/test-images.js';
 import { kubectlPath, runTool, toolEnv } from '../support/kube-apiserver/tools.js';
-import { createTestChain, type TestChain } from '../support/peers/chain.js';
+import type { TestChain } from '../support/peers/chain.js';
 import { runCommand, type RunResult } from '../support/peers/child.js';
-import { startMosquitto, type MosquittoPeer } from '../support/peers/mosquitto.js';
+import type { MosquittoPeer } from '../support/peers/mosquitto.js';
 import { startRegistry, type RegistryPeer } from '../support/peers/registry.js';
 import { findTool } from '../support/peers/tools.js';
-import {
-  createTestCa,
-  issueLoopbackServerCert,
-  issueTestCert,
-  type TestCertificate,
-} from '../support/test-pki.js';
+import { BROKER_HOST, startX509Broker, type X509Broker } from '../support/peers/x509-broker.js';
+import { createTestCa, issueLoopbackServerCert, type TestCertificate } from '../support/test-pki.js';
 import { until } from '../support/until.js';
 
 const TOKEN = 'le-pod-token-0123456789';
-const BROKER_HOST = 'aio-broker.azure-iot-operations.svc.cluster.local';
 let dir: string;
 let registry: RegistryPeer;
 let kube: KubeSandbox;
@@ -38,16 +33,15 @@ let base: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kubelet-le-'));
   const ca = await createTestCa('Sandbox Registry CA');
-  brokerCa = await createTestCa('AIO Test Root CA');
-  client = await createTestChain({ leaf: { commonName: 'aiomqttconnector' } });
-  [registry, broker] = await Promise.all([
+  let x509: X509Broker;
+  [registry, x509] = await Promise.all([
     issueLoopbackServerCert(ca).then((serverCert) =>
       startRegistry({ serverCert, username: 'litmus', password: 'litmus-secret', caPem: ca.cert }),
     ),
-    issueTestCert(brokerCa, { commonName: 'aio-broker', dnsNames: [BROKER_HOST] }).then((serverCert) =>
-      startMosquitto({ serverCert, clientCaPem: client.root.cert }),
-    ),
+    // mosquitto_sub reads the client chain, its key and the broker's CA from files in dir.
+    startX509Broker(dir),
   ]);
+  ({ broker, brokerCa, client } = x509);
   const image = await pushTestImage({
     registry: registry.host,
     ca: ca.cert,
@@ -85,9 +79,6 @@ beforeAll(async () => {
     return statuses?.[0]?.ready === true;
   });
   base = `https://${kube.portForwardTargets.get('default/le:443')!}`;
-  writeFileSync(join(dir, 'chain.pem'), client.chainPem);
-  writeFileSync(join(dir, 'leaf.key'), client.leaf.key);
-  writeFileSync(join(dir, 'broker-ca.pem'), brokerCa.cert);
 }, 60_000);
 
 afterAll(async () => {

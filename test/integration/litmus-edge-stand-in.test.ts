@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startLitmusEdge, type LitmusEdgeStandIn } from '../support/litmus-edge/index.js';
-import { createTestChain, type TestChain } from '../support/peers/chain.js';
+import type { TestChain } from '../support/peers/chain.js';
 import { runCommand, type RunResult } from '../support/peers/child.js';
-import { startMosquitto, type MosquittoPeer } from '../support/peers/mosquitto.js';
+import type { MosquittoPeer } from '../support/peers/mosquitto.js';
 import { findTool } from '../support/peers/tools.js';
-import { createTestCa, issueTestCert, type TestCertificate } from '../support/test-pki.js';
+import { BROKER_HOST, startX509Broker } from '../support/peers/x509-broker.js';
+import type { TestCertificate } from '../support/test-pki.js';
 
 const TOKEN = 'le-api-token-0123456789';
-const BROKER_HOST = 'aio-broker.azure-iot-operations.svc.cluster.local';
 let dir: string;
 let le: LitmusEdgeStandIn;
 let le4: LitmusEdgeStandIn;
@@ -24,10 +24,8 @@ let caFile: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'le-stand-in-'));
-  brokerCa = await createTestCa('AIO Test Root CA');
-  client = await createTestChain({ leaf: { commonName: 'aiomqttconnector' } });
-  const serverCert = await issueTestCert(brokerCa, { commonName: 'aio-broker', dnsNames: [BROKER_HOST] });
-  broker = await startMosquitto({ serverCert, clientCaPem: client.root.cert });
+  // mosquitto_sub reads the client chain, its key and the broker's CA from files in dir.
+  ({ broker, brokerCa, client } = await startX509Broker(dir));
   [le, le4] = await Promise.all([
     startLitmusEdge({
       tokens: [TOKEN],
@@ -40,10 +38,6 @@ beforeAll(async () => {
   ]);
   caFile = join(dir, 'le.pem');
   writeFileSync(caFile, le.certPem());
-  // mosquitto_sub reads the client chain, its key and the broker's CA from files.
-  writeFileSync(join(dir, 'chain.pem'), client.chainPem);
-  writeFileSync(join(dir, 'leaf.key'), client.leaf.key);
-  writeFileSync(join(dir, 'broker-ca.pem'), brokerCa.cert);
 });
 afterAll(async () => {
   await Promise.all([le?.stop(), le4?.stop(), broker?.stop()]);

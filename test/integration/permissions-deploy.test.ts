@@ -20,6 +20,7 @@ import { repoRoot } from '../support/repo-root.js';
 import { brokerByClusterDns, startSandbox, type Sandbox } from '../support/sandbox/index.js';
 import { shippedRules, withoutVerb } from '../support/shipped-rbac.js';
 import { createTestCa, issueLoopbackServerCert } from '../support/test-pki.js';
+import { kubeWritesSince } from '../support/kube-writes.js';
 
 const NS = 'litmus-edge';
 const USER = 'system:serviceaccount:litmus-edge:litmus-aio';
@@ -159,14 +160,7 @@ describe('a Role missing one rule', () => {
       expect(err.message).toContain(`need: ${m.named}. Fix: grant these rules`);
       expect(err.message).toContain(m.rule);
       expect(err.message).toMatch(/\nNothing was changed\.$/);
-      const writes = sb.kube.requests
-        .slice(mark)
-        .filter(
-          (r) =>
-            ['create', 'update', 'patch', 'delete'].includes(r.verb ?? '') &&
-            r.resource !== 'selfsubjectaccessreviews',
-        );
-      expect(writes).toEqual([]);
+      expect(kubeWritesSince(sb.kube.requests, mark)).toEqual([]);
       expect(sb.kube.store.get('namespaces', undefined, NS)).toBeUndefined();
     },
   );

@@ -48,13 +48,16 @@ function window(o: { notBefore?: Date; notAfter?: Date }): { notBefore: Date; no
   };
 }
 
-/** A self-signed EC P-256 CA. */
-export async function createTestCa(commonName = 'Sandbox Test CA'): Promise<TestCertificate> {
+/** A self-signed EC P-256 CA, valid from an hour ago for a week unless the window says otherwise. */
+export async function createTestCa(
+  commonName = 'Sandbox Test CA',
+  valid: { notBefore?: Date; notAfter?: Date } = {},
+): Promise<TestCertificate> {
   const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
     name: `CN=${commonName}`,
-    ...window({ notAfter: new Date(Date.now() + 7 * 86_400_000) }),
+    ...window({ notAfter: new Date(Date.now() + 7 * 86_400_000), ...valid }),
     keys,
     signingAlgorithm: EC,
     extensions: [

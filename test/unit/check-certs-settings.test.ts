@@ -2,11 +2,13 @@
 // lifetime, fleet-cluster without fleet, and — once a Litmus Edge credential is given, so the integration is
 // read — the connector's rule of exactly one way to authenticate.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { checkCertsInputProblems, litmusConfigured } from '../../src/check-certs/settings.js';
+import { checkCertsInputProblems } from '../../src/check-certs/settings.js';
+import { litmusCredentialGiven } from '../../src/config/inputs-connector.js';
 import type { Inputs } from '../../src/config/input-specs.js';
 import { resolveInputs } from '../../src/config/validate-inputs.js';
 
 let defaults: Inputs;
+const litmusConfigured = (i: Inputs): boolean => litmusCredentialGiven(i);
 beforeAll(async () => {
   defaults = await resolveInputs([]);
 });

@@ -16,7 +16,7 @@ import { request } from 'node:https';
 import { readServerChain } from '../../../src/check-certs/tls-chain.js';
 import { webcrypto, x509 } from '../../../src/pki/x509.js';
 import type { KubeObject } from '../kube-apiserver/index.js';
-import { issueTestCert, type TestCertificate } from '../test-pki.js';
+import { createTestCa, issueTestCert, type TestCertificate } from '../test-pki.js';
 import { until } from '../until.js';
 import { AUTOMATIC_TLS_SECRET, automaticTls } from './automatic-tls.js';
 import { BROKER_DNS_NAMES, BROKER_X509_PORT, type Sandbox } from './index.js';
@@ -25,7 +25,6 @@ const AIO = 'azure-iot-operations';
 export const TRUST_BUNDLE = 'azure-iot-operations-aio-ca-trust-bundle';
 export const AIO_CA_SECRET = { namespace: 'cert-manager', name: 'azure-iot-operations-aio-ca-certificate' };
 export const DAY = 86_400_000;
-const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 /** AIO renews its listener certificates 240 h before they expire. */
 const RENEW_BEFORE_MS = 10 * DAY;
 
@@ -33,29 +32,14 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 const text = (s: string | undefined) => Buffer.from(s ?? '', 'base64').toString('utf8');
 
 /** A self-signed CA like AIO's quickstart root: valid `days` (a year by default) from an hour ago. */
-export async function createAioRoot(
+export function createAioRoot(
   o: { days?: number; commonName?: string; notBefore?: Date } = {},
 ): Promise<TestCertificate> {
-  const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const notBefore = o.notBefore ?? new Date(Date.now() - 3_600_000);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: `01${Date.now().toString(16)}${Math.floor(Math.random() * 1e6).toString(16)}`,
-    name: `CN=${o.commonName ?? 'Azure IoT Operations Quickstart Root CA - Not for Production'}`,
+  return createTestCa(o.commonName ?? 'Azure IoT Operations Quickstart Root CA - Not for Production', {
     notBefore,
     notAfter: new Date(notBefore.getTime() + 3_600_000 + (o.days ?? 365) * DAY),
-    keys,
-    signingAlgorithm: EC,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 1, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
   });
-  const key = x509.PemConverter.encode(
-    await webcrypto.subtle.exportKey('pkcs8', keys.privateKey),
-    'PRIVATE KEY',
-  );
-  return { cert: cert.toString('pem'), key, keys, x509: cert };
 }
 
 /** A CA from its PEM certificate and PKCS#8 key (EC P-256), to issue with. */
