@@ -13,9 +13,10 @@ import { containerEnv } from '../support/kube-apiserver/kubelet/programs.js';
 import { pullSecret, pushTestImage } from '../support/kube-apiserver/kubelet/test-images.js';
 import { kubectlPath, runTool, toolEnv } from '../support/kube-apiserver/tools.js';
 import type { TestChain } from '../support/peers/chain.js';
-import { runCommand, type RunResult } from '../support/peers/child.js';
+import { runCommand } from '../support/peers/child.js';
 import type { MosquittoPeer } from '../support/peers/mosquitto.js';
 import { startRegistry, type RegistryPeer } from '../support/peers/registry.js';
+import { curlJson, type CurlAnswer } from '../support/peers/curl.js';
 import { findTool } from '../support/peers/tools.js';
 import { BROKER_HOST, startX509Broker, type X509Broker } from '../support/peers/x509-broker.js';
 import { createTestCa, issueLoopbackServerCert, type TestCertificate } from '../support/test-pki.js';
@@ -88,24 +89,7 @@ afterAll(async () => {
 });
 
 /** curl against the pod's https port (-k: the stand-in's certificate is self-signed, as Litmus Edge's is). */
-async function curl(args: string[]): Promise<RunResult & { status: number; json: unknown }> {
-  const r = await runCommand('curl', [
-    '-sSk',
-    '-w',
-    '\n%{http_code}',
-    ...args.map((a) => (a.startsWith('/') ? base + a : a)),
-  ]);
-  const lines = r.stdout.split('\n');
-  const status = Number(lines.pop());
-  const text = lines.join('\n');
-  let json: unknown = text;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    // not JSON
-  }
-  return { ...r, status, json };
-}
+const curl = (args: string[]): Promise<CurlAnswer> => curlJson(base, ['-k'], args);
 const auth = ['-u', `${TOKEN}:`];
 const jsonBody = (body: unknown) => ['-H', 'Content-Type: application/json', '-d', JSON.stringify(body)];
 

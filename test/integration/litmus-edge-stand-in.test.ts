@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startLitmusEdge, type LitmusEdgeStandIn } from '../support/litmus-edge/index.js';
 import type { TestChain } from '../support/peers/chain.js';
-import { runCommand, type RunResult } from '../support/peers/child.js';
+import { runCommand } from '../support/peers/child.js';
 import type { MosquittoPeer } from '../support/peers/mosquitto.js';
+import { curlJson, type CurlAnswer } from '../support/peers/curl.js';
 import { findTool } from '../support/peers/tools.js';
 import { BROKER_HOST, startX509Broker } from '../support/peers/x509-broker.js';
 import type { TestCertificate } from '../support/test-pki.js';
@@ -45,29 +46,8 @@ afterAll(async () => {
 });
 
 /** curl against the stand-in, trusting its certificate; returns status and parsed body. */
-async function curl(
-  args: string[],
-  o: { base?: string; ca?: string } = {},
-): Promise<RunResult & { status: number; json: unknown }> {
-  const r = await runCommand('curl', [
-    '-sS',
-    '--cacert',
-    o.ca ?? caFile,
-    '-w',
-    '\n%{http_code}',
-    ...args.map((a) => (a.startsWith('/') ? `${o.base ?? le.url}${a}` : a)),
-  ]);
-  const lines = r.stdout.split('\n');
-  const status = Number(lines.pop());
-  const text = lines.join('\n');
-  let json: unknown = text;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    // not JSON
-  }
-  return { ...r, status, json };
-}
+const curl = (args: string[], o: { base?: string; ca?: string } = {}): Promise<CurlAnswer> =>
+  curlJson(o.base ?? le.url, ['--cacert', o.ca ?? caFile], args);
 
 const auth = ['-u', `${TOKEN}:`];
 
